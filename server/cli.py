@@ -1,0 +1,97 @@
+"""The `balikg` command: validate, describe and export the graph from the shell.
+
+Each subcommand loads the graph the same way the server does (`loader.load`, then `validation.validate`)
+so what passes here is what gets served. Exit codes: 0 success, 1 the graph does not conform or cannot
+be loaded, 2 wrong usage (argparse's own).
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__, statistics
+from .datafiles import DataLayout
+from .dumps import FORMATS, dump
+from .loader import LoadedGraph, LoadError, load
+from .settings import Settings
+from .validation import validate
+
+
+def _load(args) -> LoadedGraph:
+    data_dir = args.data_dir or Settings().data_dir
+    return load(DataLayout.for_data_dir(data_dir))
+
+
+def cmd_validate(args) -> int:
+    loaded = _load(args)
+    report = validate(loaded)
+    print(report.render(warnings_in_full=args.warnings))
+    return 0 if report.conforms else 1
+
+
+def _shorten(iri: str) -> str:
+    for prefix, ns in (("bp:", "https://w3id.org/bali-process-kg/def#"), ("graph/", "https://w3id.org/bali-process-kg/graph/")):
+        if iri.startswith(ns):
+            return prefix + iri[len(ns):]
+    return iri
+
+
+def cmd_stats(args) -> int:
+    loaded = _load(args)
+    print(f"Graph version {loaded.version} ({len(loaded.store)} quads)\n")
+    print("Triples per named graph:")
+    for graph, count in statistics.triples_per_graph(loaded).items():
+        print(f"  {count:>7}  <{graph}>  ({loaded.graph_files[graph].name})")
+    print("\nInstances per class:")
+    for cls, count in statistics.instances_per_class(loaded).items():
+        print(f"  {count:>7}  {_shorten(cls)}")
+    unsourced = statistics.facts_without_source(loaded)
+    print(f"\nFacts without source: {len(unsourced)}")
+    for item in unsourced:
+        print(f"  <{item.fact}>  ({_shorten(item.cls)})")
+    return 0
+
+
+def cmd_export(args) -> int:
+    loaded = _load(args)
+    data = dump(loaded, args.format)
+    if args.output:
+        Path(args.output).write_bytes(data)
+        print(f"wrote {len(data)} bytes to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="balikg", description="The Bali Process Knowledge Graph.")
+    parser.add_argument("--version", action="version", version=f"balikg {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--data-dir", type=Path, help="folder of data files (default: BALIKG_DATA_DIR or the shipped graph)")
+        sub.set_defaults(handler=handler)
+        return sub
+
+    add("validate", cmd_validate, "Parse every file and check the graph against the SHACL shapes.").add_argument(
+        "--warnings", action="store_true", help="print every warning in full, not only their counts"
+    )
+    add("stats", cmd_stats, "Triples per named graph, instances per class, facts without a source.")
+    export = add("export", cmd_export, "Write the whole graph in one RDF format.")
+    export.add_argument("--format", choices=sorted(FORMATS), default="ttl", help="output format (default ttl)")
+    export.add_argument("-o", "--output", help="file to write (default: standard output)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (LoadError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""Dumps: serialises a loaded graph in the formats offered for download and by `balikg export`.
+
+Triple formats (Turtle, N-Triples, RDF/XML) carry the default graph as queries see it: the union of the
+data graphs and the ontology. Quad formats (TriG, N-Quads, JSON-LD) keep every named graph, the shapes
+included, so a dump can be loaded back graph for graph.
+"""
+
+import pyoxigraph as ox
+
+from .loader import LoadedGraph
+
+PREFIXES = {
+    "bp": "https://w3id.org/bali-process-kg/def#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "org": "http://www.w3.org/ns/org#",
+    "wd": "http://www.wikidata.org/entity/",
+}
+
+#: format name → (pyoxigraph format, keeps named graphs)
+FORMATS: dict[str, tuple[ox.RdfFormat, bool]] = {
+    "ttl": (ox.RdfFormat.TURTLE, False),
+    "nt": (ox.RdfFormat.N_TRIPLES, False),
+    "rdfxml": (ox.RdfFormat.RDF_XML, False),
+    "trig": (ox.RdfFormat.TRIG, True),
+    "nq": (ox.RdfFormat.N_QUADS, True),
+    "jsonld": (ox.RdfFormat.JSON_LD, True),
+}
+
+
+def union_triples(loaded: LoadedGraph) -> list[ox.Triple]:
+    """The triples of the default graph (data graphs + ontology), each once, in a stable order."""
+    triples = {
+        ox.Triple(q.subject, q.predicate, q.object)
+        for graph in loaded.union_graphs
+        for q in loaded.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+    }
+    return sorted(triples, key=str)
+
+
+def dump(loaded: LoadedGraph, fmt: str) -> bytes:
+    """Serialise the graph in `fmt` (one of FORMATS)."""
+    rdf_format, keeps_graphs = FORMATS[fmt]
+    prefixes = PREFIXES if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+    if keeps_graphs:
+        quads = sorted(loaded.store, key=str)
+        return ox.serialize(quads, format=rdf_format, prefixes=prefixes)
+    return ox.serialize(union_triples(loaded), format=rdf_format, prefixes=prefixes)
