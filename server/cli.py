@@ -63,6 +63,29 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    from .app import create_app
+    from .dataset import GraphRefused, prepare
+
+    overrides = {k: v for k, v in {
+        "data_dir": args.data_dir, "host": args.host, "port": args.port, "engine": args.engine,
+        "workers": args.workers,
+    }.items() if v is not None}
+    settings = Settings(**overrides)
+    try:
+        dataset = prepare(settings)
+    except GraphRefused as refused:
+        print(refused.report.render(), file=sys.stderr)
+        print("Not serving: the graph does not conform to the shapes.", file=sys.stderr)
+        return 1
+    print(f"Graph {dataset.version}: {dataset.triples} triples, {len(dataset.named_graphs)} named graphs, valid.")
+    print(f"SPARQL endpoint: http://{settings.host}:{settings.port}/sparql", flush=True)
+    uvicorn.run(create_app(settings, dataset=dataset), host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="balikg", description="The Bali Process Knowledge Graph.")
     parser.add_argument("--version", action="version", version=f"balikg {__version__}")
@@ -77,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     add("validate", cmd_validate, "Parse every file and check the graph against the SHACL shapes.").add_argument(
         "--warnings", action="store_true", help="print every warning in full, not only their counts"
     )
+    serve = add("serve", cmd_serve, "Validate the graph, then serve the SPARQL endpoint with uvicorn.")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    serve.add_argument("--engine", choices=["oxigraph", "rdflib"], help="query engine (default oxigraph)")
+    serve.add_argument("--workers", type=int, help="query worker processes (default 2)")
     add("stats", cmd_stats, "Triples per named graph, instances per class, facts without a source.")
     export = add("export", cmd_export, "Write the whole graph in one RDF format.")
     export.add_argument("--format", choices=sorted(FORMATS), default="ttl", help="output format (default ttl)")

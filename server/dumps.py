@@ -1,8 +1,9 @@
 """Dumps: serialises a loaded graph in the formats offered for download and by `balikg export`.
 
 Triple formats (Turtle, N-Triples, RDF/XML) carry the default graph as queries see it: the union of the
-data graphs and the ontology. Quad formats (TriG, N-Quads, JSON-LD) keep every named graph, the shapes
-included, so a dump can be loaded back graph for graph.
+data graphs and the ontology. Quad formats (TriG, N-Quads, JSON-LD) keep the served named graphs (data
+graphs and ontology), so a dump can be loaded back graph for graph. The shapes are published as their own
+file, not in the dumps.
 """
 
 import pyoxigraph as ox
@@ -46,6 +47,5 @@ def dump(loaded: LoadedGraph, fmt: str) -> bytes:
     rdf_format, keeps_graphs = FORMATS[fmt]
     prefixes = PREFIXES if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
     if keeps_graphs:
-        quads = sorted(loaded.store, key=str)
-        return ox.serialize(quads, format=rdf_format, prefixes=prefixes)
+        return ox.serialize(loaded.served_quads(), format=rdf_format, prefixes=prefixes)
     return ox.serialize(union_triples(loaded), format=rdf_format, prefixes=prefixes)

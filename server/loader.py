@@ -41,8 +41,14 @@ class LoadedGraph:
 
     @property
     def union_graphs(self) -> list[str]:
-        """Graphs that make the default graph of queries: the data graphs and the ontology."""
+        """The served graphs — the data graphs and the ontology. Queries see them as named graphs and
+        their union as the default graph; the shapes are published as a file, not queried."""
         return [*self.data_graphs, ONTOLOGY_GRAPH]
+
+    def served_quads(self) -> list[ox.Quad]:
+        """Every quad of the served graphs, in a stable order."""
+        quads = [q for g in self.union_graphs for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(g))]
+        return sorted(quads, key=str)
 
     def triples_in(self, graph: str) -> int:
         return sum(1 for _ in self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))

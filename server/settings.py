@@ -1,14 +1,16 @@
 """Settings: every knob of the project in one pydantic-settings class, read from `BALIKG_*` variables.
 
-The README's settings table is generated from (and checked against) the fields here, so each field
-carries a description and a default.
+The README's settings table is checked against the fields here by a test, so each field carries a
+description and a default.
 """
 
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import field_validator
+from typing import Annotated
 
 
 class Settings(BaseSettings):
@@ -24,3 +26,32 @@ class Settings(BaseSettings):
         default="oxigraph",
         description="Query engine: `oxigraph` (fast, the default) or `rdflib` (the reference engine).",
     )
+    host: str = Field(default="127.0.0.1", description="Address `balikg serve` listens on.")
+    port: int = Field(default=8000, description="Port `balikg serve` listens on.")
+    workers: int = Field(default=2, ge=1, description="Query worker processes (each runs one query at a time).")
+    query_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a query may run before it is stopped and the client gets 503."
+    )
+    max_rows: int = Field(
+        default=10_000, ge=1, description="Most result rows (or triples) a response carries; more is signalled by a header."
+    )
+    max_query_length: int = Field(default=20_000, ge=1, description="Longest query text accepted, in characters.")
+    max_body_bytes: int = Field(default=100_000, ge=1, description="Largest request body accepted, in bytes.")
+    max_pending_queries: int = Field(
+        default=16, ge=1, description="Queries running or waiting at once; beyond it the endpoint answers 503 with Retry-After."
+    )
+    service_allowlist: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Endpoints a query may call with SERVICE, comma-separated; empty means SERVICE is refused.",
+    )
+    store_dir: Path | None = Field(
+        default=None,
+        description="Where the served store is written at start-up; empty means a fresh temporary folder.",
+    )
+
+    @field_validator("service_allowlist", mode="before")
+    @classmethod
+    def _split_commas(cls, value):
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value

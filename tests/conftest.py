@@ -39,3 +39,25 @@ def run_balikg(*args: str, cwd: Path | None = None, env: dict | None = None) -> 
 @pytest.fixture
 def balikg():
     return run_balikg
+
+
+@pytest.fixture(scope="session")
+def store_cache(tmp_path_factory):
+    """One store-directory cache for every server the tests start (same files → no re-validation)."""
+    return tmp_path_factory.mktemp("store-cache")
+
+
+@pytest.fixture(scope="session")
+def protocol_data_dir(tmp_path_factory):
+    from live import data_dir_with_protocol_graphs
+
+    return data_dir_with_protocol_graphs(tmp_path_factory.mktemp("protocol") / "data")
+
+
+@pytest.fixture(scope="session")
+def live_server(protocol_data_dir, store_cache):
+    """A real `balikg serve` on loopback with the shipped graph and the W3C protocol tests' graphs."""
+    from live import running_server
+
+    with running_server(protocol_data_dir, store_cache, query_timeout=3, max_rows=1000, workers=2) as (base, _):
+        yield base

@@ -88,8 +88,8 @@ def test_export_writes_a_parseable_dump(balikg, tmp_path, loaded_graph, fmt, rdf
     if quads:
         dataset = Dataset()
         dataset.parse(out, format=rdflib_format)
-        assert len(list(dataset.quads())) == len(loaded_graph.store)
-        assert {str(g.identifier) for g in dataset.graphs() if len(g)} == set(loaded_graph.graph_files)
+        assert len(list(dataset.quads())) == len(loaded_graph.served_quads())
+        assert {str(g.identifier) for g in dataset.graphs() if len(g)} == set(loaded_graph.union_graphs)
     else:
         graph = Graph().parse(out, format=rdflib_format)
         union = {(q.subject, q.predicate, q.object) for g in loaded_graph.union_graphs

@@ -1,0 +1,60 @@
+"""The app factory: builds the FastAPI application around a prepared dataset and a query executor.
+
+`create_app(settings, dataset=...)` has no import-time globals: everything it needs is passed in or
+derived from `settings`. At start-up (the lifespan) it prepares the dataset if none was given — load,
+validate, write the store directory; a non-conforming graph refuses to start — and starts the query
+worker processes; at shutdown it stops them. Routers find both on `app.state`.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
+
+from . import __version__
+from .dataset import ServedDataset, prepare
+from .executor import QueryExecutor
+from .routers import health, sparql
+from .settings import Settings
+
+
+def create_app(settings: Settings | None = None, *, dataset: ServedDataset | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.dataset = dataset or prepare(settings)
+        executor = QueryExecutor(
+            app.state.dataset.directory, engine=settings.engine, workers=settings.workers,
+            timeout=settings.query_timeout, max_pending=settings.max_pending_queries,
+        )
+        await executor.start()
+        app.state.executor = executor
+        try:
+            yield
+        finally:
+            await executor.stop()
+
+    app = FastAPI(
+        title="Bali Process Knowledge Graph",
+        version=__version__,
+        description="SPARQL endpoint and linked data for the Bali Process, trafficking in persons and people smuggling.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(
+        CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"], allow_headers=["*"],
+        expose_headers=["ETag", "X-Result-Count", "X-Result-Truncated", "Retry-After"],
+    )
+    app.include_router(sparql.router)
+    app.include_router(health.router)
+    return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """Factory for `uvicorn --factory server.app:create_app_from_environment` (settings from BALIKG_*)."""
+    return create_app(Settings())

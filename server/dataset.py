@@ -1,0 +1,74 @@
+"""The served dataset: load the files, validate them, and write the store directory the engines open.
+
+Preparation is all-or-nothing. A parse error or a SHACL violation raises before anything is written, so
+a server that is already running keeps serving its old store directory untouched; a new directory is
+only handed over once it is complete.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from importlib.metadata import version
+from dataclasses import dataclass
+from pathlib import Path
+
+from .datafiles import DataLayout
+from .loader import load
+from .settings import Settings
+from .store import read_meta, write_store_dir
+from .validation import ValidationReport, validate
+
+
+class GraphRefused(Exception):
+    """The graph does not conform to the shapes; `report` says where and why."""
+
+    def __init__(self, report: ValidationReport):
+        self.report = report
+        super().__init__(report.render())
+
+
+@dataclass(frozen=True)
+class ServedDataset:
+    """A prepared store directory and what is known about it."""
+
+    directory: Path
+    version: str
+    triples: int
+    named_graphs: dict[str, int]
+    report: ValidationReport | None = None
+
+    @classmethod
+    def open(cls, directory: Path) -> "ServedDataset":
+        meta = read_meta(directory)
+        return cls(directory, meta["version"], meta["triples"], meta["named_graphs"])
+
+
+def _cache_key(layout: DataLayout) -> str:
+    """Names a store directory: the data version (a hash of every file's bytes) plus the validator's
+    version, so a directory is reused only for byte-identical files checked by the same pySHACL."""
+    return f"{layout.version()}-pyshacl-{version('pyshacl')}"
+
+
+def prepare(settings: Settings, directory: Path | None = None) -> ServedDataset:
+    """Load and validate the graph `settings` points at, then write it to a store directory.
+
+    With a persistent `store_dir`, a directory written earlier for the very same files is reused without
+    loading or validating again: it was only written after its validation passed (see `_cache_key`).
+    """
+    layout = DataLayout.for_data_dir(settings.data_dir)
+    parent = directory or settings.store_dir or Path(tempfile.mkdtemp(prefix="balikg-store-"))
+    target = Path(parent) / _cache_key(layout)
+    if (target / "meta.json").exists():
+        return ServedDataset.open(target)
+    loaded = load(layout)
+    report = validate(loaded)
+    if not report.conforms:
+        raise GraphRefused(report)
+    if not (target / "meta.json").exists():
+        # Written beside its final place and renamed when complete, so a half-written store is never opened.
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target.parent))
+        write_store_dir(loaded, staging)
+        staging.rename(target)
+    served = ServedDataset.open(target)
+    return ServedDataset(served.directory, served.version, served.triples, served.named_graphs, report)

@@ -1,0 +1,222 @@
+"""Executor: runs queries in worker processes so that a query past its time limit can really be stopped.
+
+Neither pyoxigraph nor rdflib can cancel a query running in a thread, so each query runs in one of a fixed
+pool of worker processes that opened the store directory themselves. The event loop hands a request to an
+idle worker and waits for the answer on the worker's pipe; if the time limit passes first, the worker is
+killed (its CPU is released at once), a fresh one is started in the background, and the caller gets
+`QueryTimeout`. When every worker is busy and the waiting line is full, `Saturated` is raised at once so
+the endpoint can answer 503 with Retry-After instead of piling up requests.
+
+Workers also serialise results (`results`), so only finished bytes cross the pipe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import negotiation, results
+from .store import DatasetSpec, QuerySyntaxError, open_store
+
+_CONTEXT = multiprocessing.get_context("spawn")
+
+
+class QueryTimeout(Exception):
+    pass
+
+
+class Saturated(Exception):
+    pass
+
+
+class WorkerFailed(Exception):
+    pass
+
+
+@dataclass
+class QueryRequest:
+    query: str
+    accept: str | None = None
+    #: a media type chosen by `format=`, which overrides Accept
+    media_type: str | None = None
+    default_graphs: list[str] | None = None
+    named_graphs: list[str] | None = None
+    #: variable name → (kind, value, language, datatype); kind is "iri" or "literal"
+    bindings: dict[str, tuple] = field(default_factory=dict)
+    max_rows: int = 10_000
+
+
+@dataclass
+class QueryOutcome:
+    status: str  # "ok", "syntax", "not-acceptable", "error"
+    media_type: str | None = None
+    body: bytes = b""
+    truncated: bool = False
+    count: int = 0
+    message: str = ""
+    kind: str | None = None  # "bindings", "boolean" or "graph"
+
+
+def offers_for(kind: str) -> list[str]:
+    return list(results.GRAPH_TYPES if kind == "graph" else results.BINDINGS_TYPES)
+
+
+def run_query(store, request: QueryRequest) -> QueryOutcome:
+    """Run one request against a store and serialise the answer (used by workers and by the CLI)."""
+    import pyoxigraph as ox
+
+    bindings = {
+        name: ox.NamedNode(value) if kind == "iri"
+        else ox.Literal(value, language=lang) if lang
+        else ox.Literal(value, datatype=ox.NamedNode(datatype))
+        for name, (kind, value, lang, datatype) in request.bindings.items()
+    }
+    try:
+        answer = store.query(request.query, bindings=bindings or None,
+                             dataset=DatasetSpec(request.default_graphs, request.named_graphs))
+    except QuerySyntaxError as error:
+        return QueryOutcome("syntax", message=str(error))
+    offers = offers_for(answer.kind)
+    if request.media_type is not None:
+        media_type = request.media_type if request.media_type in offers else None
+    else:
+        media_type = negotiation.choose(offers, request.accept)
+    if media_type is None:
+        return QueryOutcome("not-acceptable", kind=answer.kind,
+                            message="none of the requested formats can carry this result; available: " + ", ".join(offers))
+    try:
+        written = results.serialize(answer, media_type, request.max_rows)
+    except Exception as error:  # an evaluation error surfaces while results are pulled
+        return QueryOutcome("error", message=f"query evaluation failed: {error}")
+    return QueryOutcome("ok", media_type=written.media_type, body=written.body, truncated=written.truncated,
+                        count=written.count, kind=answer.kind)
+
+
+def _worker_main(connection, engine: str, directory: str) -> None:
+    store = open_store(engine, Path(directory))
+    connection.send(("ready", store.version))
+    while True:
+        try:
+            request = connection.recv()
+        except EOFError:
+            return
+        if request is None:
+            return
+        try:
+            outcome = run_query(store, request)
+        except Exception as error:  # never let one bad query take the worker down silently
+            outcome = QueryOutcome("error", message=f"query evaluation failed: {error}")
+        connection.send(outcome)
+
+
+class _Worker:
+    def __init__(self, engine: str, directory: Path):
+        self.connection, child = _CONTEXT.Pipe()
+        self.process = _CONTEXT.Process(target=_worker_main, args=(child, engine, str(directory)), daemon=True)
+        self.process.start()
+        child.close()
+
+    async def receive(self, timeout: float | None):
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        fd = self.connection.fileno()
+
+        def readable():
+            if not future.done():
+                future.set_result(None)
+
+        loop.add_reader(fd, readable)
+        try:
+            await asyncio.wait_for(future, timeout)
+        finally:
+            loop.remove_reader(fd)
+        try:
+            return self.connection.recv()
+        except EOFError:
+            raise WorkerFailed("the query worker stopped unexpectedly") from None
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(timeout=5)
+        self.connection.close()
+
+    def stop(self) -> None:
+        try:
+            self.connection.send(None)
+        except (OSError, ValueError):
+            pass
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+        self.connection.close()
+
+
+class QueryExecutor:
+    """A pool of query worker processes over one store directory."""
+
+    def __init__(self, directory: Path, *, engine: str = "oxigraph", workers: int = 2, timeout: float = 10.0,
+                 max_pending: int = 16, start_timeout: float = 300.0):
+        self.directory, self.engine = Path(directory), engine
+        self.size, self.timeout, self.max_pending = workers, timeout, max_pending
+        self.start_timeout = start_timeout
+        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._all: set[_Worker] = set()
+        self._pending = 0
+        self._respawns: set[asyncio.Task] = set()
+        self.version: str | None = None
+
+    @property
+    def busy(self) -> int:
+        return self._pending
+
+    async def start(self) -> None:
+        await asyncio.gather(*(self._spawn() for _ in range(self.size)))
+
+    async def _spawn(self) -> None:
+        worker = _Worker(self.engine, self.directory)
+        self._all.add(worker)
+        message = await worker.receive(self.start_timeout)
+        if not (isinstance(message, tuple) and message[0] == "ready"):
+            raise WorkerFailed(f"query worker failed to start: {message!r}")
+        self.version = message[1]
+        self._idle.put_nowait(worker)
+
+    async def stop(self) -> None:
+        for task in self._respawns:
+            task.cancel()
+        for worker in list(self._all):
+            worker.stop()
+        self._all.clear()
+
+    async def execute(self, request: QueryRequest) -> QueryOutcome:
+        if self._pending >= self.max_pending:
+            raise Saturated(f"{self._pending} queries are running or waiting; try again shortly")
+        self._pending += 1
+        try:
+            worker = await self._idle.get()
+            started = time.monotonic()
+            worker.connection.send(request)
+            try:
+                outcome = await worker.receive(self.timeout)
+            except (asyncio.TimeoutError, WorkerFailed) as error:
+                self._replace(worker)
+                if isinstance(error, WorkerFailed):
+                    raise
+                raise QueryTimeout(
+                    f"the query ran past the time limit of {self.timeout:g} s and was stopped "
+                    f"(after {time.monotonic() - started:.1f} s)"
+                ) from None
+            self._idle.put_nowait(worker)
+            return outcome
+        finally:
+            self._pending -= 1
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.kill()
+        self._all.discard(worker)
+        task = asyncio.get_running_loop().create_task(self._spawn())
+        self._respawns.add(task)
+        task.add_done_callback(self._respawns.discard)

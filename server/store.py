@@ -1,0 +1,215 @@
+"""The store seam: one small protocol for running SPARQL over the graph, with two engines behind it.
+
+`OxigraphStore` (the default) opens a read-only on-disk pyoxigraph store; `RdflibStore` is the reference
+engine (rdflib's own evaluator, 20–4000× slower, kept to cross-check results). Both read a *store
+directory* written once by `write_store_dir` from a validated load, so that any number of worker processes
+can open the same data. In that directory the default graph already holds the union of the data graphs and
+the ontology: a query without FROM or protocol dataset parameters sees the union, a query with them sees
+exactly the graphs it names (never fetched from the web — they are looked up among the stored graphs).
+
+Results come back engine-neutral (pyoxigraph term objects), so one serializer (`results`) serves both.
+Routers never use this module directly: they go through the executor.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+import pyoxigraph as ox
+
+from .loader import LoadedGraph
+
+QUADS_FILE = "graph.nq"
+OXIGRAPH_DIR = "oxigraph"
+META_FILE = "meta.json"
+
+
+class QuerySyntaxError(Exception):
+    """The query does not parse; the message is the parser's, with its position."""
+
+
+@dataclass
+class DatasetSpec:
+    """The SPARQL Protocol's `default-graph-uri` / `named-graph-uri` parameters (None: not given)."""
+
+    default_graphs: list[str] | None = None
+    named_graphs: list[str] | None = None
+
+    @property
+    def given(self) -> bool:
+        return self.default_graphs is not None or self.named_graphs is not None
+
+
+@dataclass
+class QueryResult:
+    """What a query produced: solutions (SELECT), a boolean (ASK) or triples (CONSTRUCT/DESCRIBE)."""
+
+    kind: Literal["bindings", "boolean", "graph"]
+    variables: list[str] = field(default_factory=list)
+    rows: Iterator[tuple] | None = None  # tuples of ox terms or None, in `variables` order
+    boolean: bool | None = None
+    triples: Iterator[ox.Triple] | None = None
+
+
+class Store(Protocol):
+    """Runs read-only SPARQL queries over the served graph."""
+
+    version: str
+
+    def size(self) -> int: ...
+
+    def query(
+        self, sparql: str, *, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
+        dataset: DatasetSpec | None = None,
+    ) -> QueryResult: ...
+
+
+def write_store_dir(loaded: LoadedGraph, directory: Path) -> None:
+    """Write what the engines open: an Oxigraph database, the same quads as N-Quads, and metadata."""
+    directory.mkdir(parents=True, exist_ok=True)
+    union = {
+        ox.Triple(q.subject, q.predicate, q.object)
+        for graph in loaded.union_graphs
+        for q in loaded.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+    }
+    quads = [*loaded.served_quads(), *(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in union)]
+    (directory / QUADS_FILE).write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+    database = ox.Store(str(directory / OXIGRAPH_DIR))
+    database.bulk_extend(quads)
+    database.flush()
+    database.optimize()
+    del database
+    meta = {
+        "version": loaded.version,
+        "triples": len(union),
+        "data_graphs": loaded.data_graphs,
+        "named_graphs": {g: loaded.triples_in(g) for g in loaded.union_graphs},
+    }
+    (directory / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+
+
+def read_meta(directory: Path) -> dict:
+    return json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+
+
+def open_store(engine: str, directory: Path) -> Store:
+    if engine == "oxigraph":
+        return OxigraphStore(directory)
+    if engine == "rdflib":
+        return RdflibStore(directory)
+    raise ValueError(f"unknown engine {engine!r} (expected oxigraph or rdflib)")
+
+
+class OxigraphStore:
+    """The default engine: pyoxigraph over a read-only on-disk store."""
+
+    def __init__(self, directory: Path):
+        self._meta = read_meta(directory)
+        self.version = self._meta["version"]
+        self._store = ox.Store.read_only(str(directory / OXIGRAPH_DIR))
+
+    def size(self) -> int:
+        return self._meta["triples"]
+
+    def query(self, sparql, *, bindings=None, dataset=None) -> QueryResult:
+        options = {}
+        if dataset is not None and dataset.given:
+            # The protocol's parameters replace the query's own FROM / FROM NAMED (SPARQL 1.1 Protocol 2.1.4).
+            options["default_graph"] = [ox.NamedNode(g) for g in dataset.default_graphs or []] or [ox.DefaultGraph()]
+            if dataset.named_graphs is not None:
+                options["named_graphs"] = [ox.NamedNode(g) for g in dataset.named_graphs]
+            elif dataset.default_graphs is not None:
+                options["named_graphs"] = []
+        if bindings:
+            options["substitutions"] = {ox.Variable(name): value for name, value in bindings.items()}
+        try:
+            answer = self._store.query(sparql, **options)
+        except SyntaxError as error:
+            raise QuerySyntaxError(str(error)) from None
+        if isinstance(answer, ox.QueryBoolean):
+            return QueryResult(kind="boolean", boolean=bool(answer))
+        if isinstance(answer, ox.QueryTriples):
+            return QueryResult(kind="graph", triples=iter(answer))
+        variables = [v.value for v in answer.variables]
+        return QueryResult(kind="bindings", variables=variables,
+                           rows=(tuple(solution[v] for v in variables) for solution in answer))
+
+
+class RdflibStore:
+    """The reference engine: rdflib's SPARQL evaluator over an in-memory Dataset."""
+
+    def __init__(self, directory: Path):
+        import rdflib
+        import rdflib.plugins.sparql as rdflib_sparql
+
+        # Never let a query's FROM make rdflib fetch a URL: unknown graphs are simply empty.
+        rdflib_sparql.SPARQL_LOAD_GRAPHS = False
+        self._meta = read_meta(directory)
+        self.version = self._meta["version"]
+        self._dataset = rdflib.Dataset()
+        self._dataset.parse(directory / QUADS_FILE, format="nquads")
+
+    def size(self) -> int:
+        return self._meta["triples"]
+
+    def query(self, sparql, *, bindings=None, dataset=None) -> QueryResult:
+        from pyparsing.exceptions import ParseException
+        from rdflib import Dataset, Graph, URIRef
+        from rdflib.plugins.sparql.processor import prepareQuery
+
+        target = self._dataset
+        if dataset is not None and dataset.given:
+            target = Dataset()
+            for name in dataset.default_graphs or []:
+                for triple in self._dataset.graph(URIRef(name)):
+                    target.default_context.add(triple)
+            for name in dataset.named_graphs or []:
+                graph = target.graph(URIRef(name))
+                for triple in self._dataset.graph(URIRef(name)):
+                    graph.add(triple)
+        try:
+            prepared = prepareQuery(sparql)
+        except ParseException as error:
+            raise QuerySyntaxError(f"error at {error.lineno}:{error.col}: {error.msg}") from None
+        init = {name: _to_rdflib(term) for name, term in (bindings or {}).items()}
+        answer = target.query(prepared, initBindings=init)
+        if answer.type == "ASK":
+            return QueryResult(kind="boolean", boolean=bool(answer.askAnswer))
+        if answer.type in ("CONSTRUCT", "DESCRIBE"):
+            return QueryResult(kind="graph", triples=(ox.Triple(*map(_from_rdflib, t)) for t in answer.graph))
+        variables = [str(v) for v in answer.vars]
+        return QueryResult(
+            kind="bindings", variables=variables,
+            rows=(tuple(_from_rdflib(row[i]) for i in range(len(variables))) for row in answer),
+        )
+
+
+def _from_rdflib(term):
+    from rdflib import BNode, Literal, URIRef
+    from rdflib.namespace import XSD
+
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
+    raise TypeError(f"unexpected rdflib term {term!r}")
+
+
+def _to_rdflib(term):
+    from rdflib import Literal, URIRef
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))

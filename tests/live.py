@@ -1,0 +1,93 @@
+"""A real server for tests: `balikg serve` in a child process on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from server.datafiles import DEFAULT_DATA_DIR
+
+PROTOCOL_GRAPHS = Path(__file__).parent / "fixtures" / "protocol" / "protocol-graphs.trig"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def data_dir_with_protocol_graphs(folder: Path) -> Path:
+    """The shipped graph plus the W3C protocol tests' named graphs, in a fresh folder."""
+    if not folder.exists():
+        shutil.copytree(DEFAULT_DATA_DIR, folder)
+        shutil.copy(PROTOCOL_GRAPHS, folder / PROTOCOL_GRAPHS.name)
+    return folder
+
+
+@contextmanager
+def running_server(data_dir: Path, store_dir: Path, **settings):
+    """Start `balikg serve`, wait until /health answers, yield (base URL, process), then stop it."""
+    port = free_port()
+    log = open(Path(store_dir) / f"server-{port}.log", "w")  # a file, not a pipe nobody reads
+    env = {**os.environ, "BALIKG_STORE_DIR": str(store_dir)}
+    env.update({f"BALIKG_{k.upper()}": str(v) for k, v in settings.items()})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)],
+        env=env, stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError("server exited during start-up:\n" + Path(log.name).read_text())
+            try:
+                if httpx.get(base + "/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not become ready in time")
+            time.sleep(0.2)
+        yield base, process
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+
+
+def child_pids(pid: int) -> list[int]:
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                children.append(int(entry.name))
+    return children
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")

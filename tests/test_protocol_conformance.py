@@ -1,0 +1,223 @@
+"""The W3C SPARQL 1.1 Protocol test suite (w3c/rdf-tests, sparql/sparql11/protocol/manifest.ttl),
+run against a real `balikg serve` process with the suite's graphs data1.rdf … data3.rdf loaded as named
+graphs. Each test is one manifest entry: same request, same expected outcome. The endpoint is read-only,
+so every update test must be refused with a 4xx status.
+"""
+
+import json
+from xml.etree import ElementTree
+
+import httpx
+import pytest
+
+D = "http%3A%2F%2Fkasei.us%2F2009%2F09%2Fsparql%2Fdata%2F"
+DATA = "http://kasei.us/2009/09/sparql/data/"
+SRX = "{http://www.w3.org/2005/sparql-results#}"
+BOOLEAN_TYPES = ("application/sparql-results+xml", "application/sparql-results+json")
+
+
+def _boolean(response: httpx.Response) -> bool:
+    media = response.headers["content-type"].split(";")[0]
+    assert media in BOOLEAN_TYPES
+    if media.endswith("json"):
+        return json.loads(response.content)["boolean"]
+    return ElementTree.fromstring(response.content).find(SRX + "boolean").text == "true"
+
+
+def _ok(response: httpx.Response) -> None:
+    assert 200 <= response.status_code < 400, response.text
+
+
+def test_query_post_form(live_server):
+    r = httpx.post(f"{live_server}/sparql?default-graph-uri={D}data0.rdf", content="query=ASK%20%7B%7D",
+                   headers={"content-type": "application/x-www-form-urlencoded"})
+    _ok(r)
+    assert _boolean(r) is True
+
+
+def test_query_dataset_default_graphs_get(live_server):
+    q = "ASK { <%sdata1.rdf> a ?type . <%sdata2.rdf> a ?type . }" % (DATA, DATA)
+    r = httpx.get(f"{live_server}/sparql", params=[("query", q), ("default-graph-uri", DATA + "data1.rdf"),
+                                                   ("default-graph-uri", DATA + "data2.rdf")])
+    _ok(r)
+    assert _boolean(r) is True
+
+
+def test_query_dataset_default_graphs_post(live_server):
+    q = "ASK { <%sdata1.rdf> a ?type . <%sdata2.rdf> a ?type . }" % (DATA, DATA)
+    r = httpx.post(f"{live_server}/sparql?default-graph-uri={D}data1.rdf&default-graph-uri={D}data2.rdf",
+                   content=q, headers={"content-type": "application/sparql-query"})
+    _ok(r)
+    assert _boolean(r) is True
+
+
+def test_query_dataset_named_graphs_post(live_server):
+    q = "ASK { GRAPH ?g1 { <%sdata1.rdf> a ?type } GRAPH ?g2 { <%sdata2.rdf> a ?type } }" % (DATA, DATA)
+    r = httpx.post(f"{live_server}/sparql?named-graph-uri={D}data1.rdf&named-graph-uri={D}data2.rdf",
+                   content=q, headers={"content-type": "application/sparql-query"})
+    _ok(r)
+    assert _boolean(r) is True
+
+
+def test_query_dataset_named_graphs_get(live_server):
+    q = "ASK { GRAPH ?g1 { <%sdata1.rdf> a ?type } GRAPH ?g2 { <%sdata2.rdf> a ?type } }" % (DATA, DATA)
+    r = httpx.get(f"{live_server}/sparql", params=[("query", q), ("named-graph-uri", DATA + "data1.rdf"),
+                                                   ("named-graph-uri", DATA + "data2.rdf")])
+    _ok(r)
+    assert _boolean(r) is True
+
+
+def test_query_dataset_full(live_server):
+    q = ("ASK {\n  <%sdata3.rdf> a ?type\n  GRAPH ?g1 { <%sdata1.rdf> a ?type }\n"
+         "  GRAPH ?g2 { <%sdata2.rdf> a ?type }\n}") % (DATA, DATA, DATA)
+    r = httpx.post(f"{live_server}/sparql?default-graph-uri={D}data3.rdf&named-graph-uri={D}data1.rdf"
+                   f"&named-graph-uri={D}data2.rdf", content=q, headers={"content-type": "application/sparql-query"})
+    _ok(r)
+    assert _boolean(r) is True
+
+
+def test_query_multiple_dataset_protocol_overrides_from(live_server):
+    q = "ASK FROM <%sdata2.rdf> { <%sdata1.rdf> a ?type }" % (DATA, DATA)
+    r = httpx.post(f"{live_server}/sparql?default-graph-uri={D}data1.rdf", content=q,
+                   headers={"content-type": "application/sparql-query"})
+    _ok(r)
+    assert _boolean(r) is True
+
+
+def test_query_get(live_server):
+    r = httpx.get(f"{live_server}/sparql", params={"query": "ASK {}"})
+    _ok(r)
+    assert _boolean(r) is True
+
+
+def test_query_post_direct(live_server):
+    r = httpx.post(f"{live_server}/sparql", content="ASK {}", headers={"content-type": "application/sparql-query"})
+    _ok(r)
+    assert _boolean(r) is True
+
+
+@pytest.mark.parametrize("query,accepted", [
+    ("SELECT (1 AS ?value) {}", ("application/sparql-results+xml", "application/sparql-results+json",
+                                 "text/csv", "text/tab-separated-values")),
+    ("ASK {}", BOOLEAN_TYPES),
+    ("DESCRIBE <http://example.org/>", ("application/rdf+xml", "text/turtle", "application/n-triples",
+                                        "application/ld+json", "application/n-quads", "application/trig")),
+    ("CONSTRUCT { <s> <p> 1 } {}", ("application/rdf+xml", "text/turtle", "application/n-triples",
+                                     "application/ld+json", "application/n-quads", "application/trig")),
+], ids=["select", "ask", "describe", "construct"])
+def test_query_content_type(live_server, query, accepted):
+    r = httpx.post(f"{live_server}/sparql", content=query.replace("<s> <p>", "<http://example.org/s> <http://example.org/p>"),
+                   headers={"content-type": "application/sparql-query"})
+    _ok(r)
+    assert r.headers["content-type"].split(";")[0] in accepted
+
+
+@pytest.mark.parametrize("name,request_args", [
+    ("update_dataset_default_graph", dict(
+        method="POST", url="/sparql?using-graph-uri=" + D + "data1.rdf",
+        content="ASK {}", headers={"content-type": "application/sparql-update"})),
+    ("update_dataset_default_graphs", dict(
+        method="POST", url=f"/sparql?using-graph-uri={D}data1.rdf&using-graph-uri={D}data2.rdf",
+        content="CLEAR ALL ; INSERT DATA { <http://example.org/s> <http://example.org/p> 1 }",
+        headers={"content-type": "application/sparql-update"})),
+    ("update_dataset_named_graphs", dict(
+        method="POST", url=f"/sparql?using-named-graph-uri={D}data1.rdf",
+        content="CLEAR ALL", headers={"content-type": "application/sparql-update"})),
+    ("update_dataset_full", dict(
+        method="POST", url=f"/sparql?using-graph-uri={D}data1.rdf&using-named-graph-uri={D}data2.rdf",
+        content="CLEAR ALL", headers={"content-type": "application/sparql-update"})),
+    ("update_post_form", dict(
+        method="POST", url="/sparql", content="update=CLEAR%20ALL",
+        headers={"content-type": "application/x-www-form-urlencoded"})),
+    ("update_post_direct", dict(
+        method="POST", url="/sparql", content="CLEAR ALL", headers={"content-type": "application/sparql-update"})),
+    ("update_base_uri", dict(
+        method="POST", url="/sparql", content="BASE <http://example/> INSERT DATA { <s> <p> <o> }",
+        headers={"content-type": "application/sparql-update"})),
+])
+def test_update_is_refused_read_only(live_server, name, request_args):
+    request_args = dict(request_args)
+    r = httpx.request(request_args.pop("method"), live_server + request_args.pop("url"), **request_args)
+    assert r.status_code == 403
+    assert "read-only" in r.text
+
+
+def test_bad_query_method(live_server):
+    r = httpx.put(f"{live_server}/sparql?query=ASK%20%7B%7D")
+    assert r.status_code == 405
+
+
+def test_bad_multiple_queries(live_server):
+    r = httpx.get(f"{live_server}/sparql?query=ASK%20%7B%7D&query=SELECT%20%2A%20%7B%7D")
+    assert r.status_code == 400
+    assert "'query' parameter was given 2 times" in r.text
+
+
+def test_bad_query_wrong_media_type(live_server):
+    r = httpx.post(f"{live_server}/sparql", content="ASK {}", headers={"content-type": "text/plain"})
+    assert r.status_code == 415
+
+
+def test_bad_query_missing_form_type(live_server):
+    r = httpx.post(f"{live_server}/sparql", content="query=ASK%20%7B%7D")
+    assert r.status_code == 415
+
+
+def test_bad_query_missing_direct_type(live_server):
+    r = httpx.post(f"{live_server}/sparql", content="ASK {}")
+    assert r.status_code == 415
+
+
+def test_bad_query_non_utf8(live_server):
+    body = "ASK { <http://example/ns#\u00e9> ?p ?o }".encode("iso-8859-1")
+    r = httpx.post(f"{live_server}/sparql", content=body,
+                   headers={"content-type": "application/sparql-query; charset=ISO-8859-1"})
+    assert r.status_code == 400
+    assert "UTF-8" in r.text
+
+
+def test_bad_query_syntax(live_server):
+    r = httpx.get(f"{live_server}/sparql?query=ASK%20%7B")
+    assert r.status_code == 400
+    assert r.text.startswith("SPARQL syntax error: error at 1:6")
+
+
+def test_bad_update_get(live_server):
+    r = httpx.get(f"{live_server}/sparql?update=CLEAR%20ALL")
+    assert r.status_code == 403
+
+
+def test_bad_multiple_updates(live_server):
+    r = httpx.post(f"{live_server}/sparql", content="update=CLEAR%20NAMED&update=CLEAR%20DEFAULT",
+                   headers={"content-type": "application/x-www-form-urlencoded"})
+    assert 400 <= r.status_code < 500
+
+
+def test_bad_update_wrong_media_type(live_server):
+    r = httpx.post(f"{live_server}/sparql", content="CLEAR NAMED", headers={"content-type": "text/plain"})
+    assert 400 <= r.status_code < 500
+
+
+def test_bad_update_missing_form_type(live_server):
+    r = httpx.post(f"{live_server}/sparql", content="update=CLEAR%20NAMED")
+    assert 400 <= r.status_code < 500
+
+
+def test_bad_update_non_utf8(live_server):
+    body = "update=CLEAR%20GRAPH%20%3Chttp%3A%2F%2Fexample%2F\xe9%3E".encode("iso-8859-1")
+    r = httpx.post(f"{live_server}/sparql", content=body,
+                   headers={"content-type": "application/x-www-form-urlencoded; charset=ISO-8859-1"})
+    assert 400 <= r.status_code < 500
+
+
+def test_bad_update_syntax(live_server):
+    r = httpx.post(f"{live_server}/sparql", content="update=INSERT%20DATA%20%7B",
+                   headers={"content-type": "application/x-www-form-urlencoded"})
+    assert 400 <= r.status_code < 500
+
+
+def test_bad_update_dataset_conflict(live_server):
+    r = httpx.post(f"{live_server}/sparql?using-graph-uri={D}data1.rdf", content="update=" +
+                   "WITH%20%3Chttp%3A%2F%2Fexample%2F%3E%20DELETE%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D%20WHERE%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D",
+                   headers={"content-type": "application/x-www-form-urlencoded"})
+    assert 400 <= r.status_code < 500
