@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,8 +134,11 @@ class _Worker:
             await asyncio.wait_for(future, timeout)
         finally:
             loop.remove_reader(fd)
+        # uvloop leaves the descriptor non-blocking, and a large answer arrives in several chunks: read it
+        # whole, blocking, off the event loop.
+        os.set_blocking(fd, True)
         try:
-            return self.connection.recv()
+            return await loop.run_in_executor(None, self.connection.recv)
         except EOFError:
             raise WorkerFailed("the query worker stopped unexpectedly") from None
 
