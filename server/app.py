@@ -17,12 +17,16 @@ from fastapi.middleware.gzip import GZipMiddleware
 from . import __version__
 from .dataset import ServedDataset, prepare
 from .executor import QueryExecutor
-from .routers import health, sparql
+from .catalogue import Catalogue
+from .openapi import openapi_with_queries
+from .routers import health, queries, sparql
 from .settings import Settings
 
 
-def create_app(settings: Settings | None = None, *, dataset: ServedDataset | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, dataset: ServedDataset | None = None,
+               catalogue: Catalogue | None = None) -> FastAPI:
     settings = settings or Settings()
+    catalogue = catalogue if catalogue is not None else Catalogue()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -45,6 +49,7 @@ def create_app(settings: Settings | None = None, *, dataset: ServedDataset | Non
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.catalogue = catalogue
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(
         CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"], allow_headers=["*"],
@@ -52,6 +57,8 @@ def create_app(settings: Settings | None = None, *, dataset: ServedDataset | Non
     )
     app.include_router(sparql.router)
     app.include_router(health.router)
+    app.include_router(queries.router)
+    app.openapi = lambda: openapi_with_queries(app)
     return app
 
 

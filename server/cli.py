@@ -6,6 +6,7 @@ be loaded, 2 wrong usage (argparse's own).
 """
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -86,6 +87,76 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_queries(args) -> int:
+    from .catalogue import Catalogue
+
+    for query in Catalogue():
+        params = ", ".join(f"{p.name}:{p.type}{'' if p.required else '?'}" for p in query.params)
+        print(f"{query.id:<38} {query.title}" + (f"  [{params}]" if params else ""))
+    return 0
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "bali-process-kg" / "stores"
+
+
+def cmd_query(args) -> int:
+    import csv
+    import io
+
+    from .catalogue import Catalogue, ParameterError
+    from .dataset import GraphRefused, prepare
+    from .executor import QueryRequest, run_query
+    from .store import open_store
+
+    catalogue = Catalogue()
+    query = catalogue.get(args.query_id)
+    if query is None:
+        print(f"error: no ready-made query '{args.query_id}' (see `balikg queries`)", file=sys.stderr)
+        return 1
+    values = {}
+    for item in args.param:
+        name, sep, value = item.partition("=")
+        if not sep:
+            print(f"error: --param expects name=value, got {item!r}", file=sys.stderr)
+            return 2
+        values[name] = value
+    try:
+        bindings = query.bindings(values)
+    except ParameterError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+    try:
+        dataset = prepare(settings, settings.store_dir or _cache_dir())
+    except GraphRefused as refused:
+        print(refused.report.render(), file=sys.stderr)
+        return 1
+    store = open_store(settings.engine, dataset.directory)
+    graph = query.form == "construct"
+    media = {"csv": "text/csv", "json": "application/sparql-results+json", "tsv": "text/tab-separated-values",
+             "table": "text/csv"}[args.format]
+    if graph:
+        media = "application/ld+json" if args.format == "json" else "text/turtle"
+    outcome = run_query(store, QueryRequest(query.body, media_type=media, bindings=bindings, max_rows=10**9,
+                                            columns=[c.name for c in query.columns] or None))
+    if outcome.status != "ok":
+        print(f"error: {outcome.message}", file=sys.stderr)
+        return 1
+    if args.format == "table" and not graph:
+        rows = list(csv.reader(io.StringIO(outcome.body.decode("utf-8"))))
+        widths = [min(60, max(len(r[i]) for r in rows)) for i in range(len(rows[0]))] if rows else []
+        for index, row in enumerate(rows):
+            print("  ".join(cell[:60].ljust(w) for cell, w in zip(row, widths)).rstrip())
+            if index == 0:
+                print("  ".join("-" * w for w in widths))
+        print(f"({len(rows) - 1} rows)", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(outcome.body)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="balikg", description="The Bali Process Knowledge Graph.")
     parser.add_argument("--version", action="version", version=f"balikg {__version__}")
@@ -105,6 +176,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
     serve.add_argument("--engine", choices=["oxigraph", "rdflib"], help="query engine (default oxigraph)")
     serve.add_argument("--workers", type=int, help="query worker processes (default 2)")
+    commands.add_parser("queries", help="List the ready-made queries.").set_defaults(handler=cmd_queries)
+    run = add("query", cmd_query, "Run one ready-made query locally (no server needed).")
+    run.add_argument("query_id", help="the query's id (see `balikg queries`)")
+    run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="a parameter value (repeatable)")
+    run.add_argument("--format", choices=["table", "csv", "json", "tsv"], default="table", help="output format (default table)")
     add("stats", cmd_stats, "Triples per named graph, instances per class, facts without a source.")
     export = add("export", cmd_export, "Write the whole graph in one RDF format.")
     export.add_argument("--format", choices=sorted(FORMATS), default="ttl", help="output format (default ttl)")

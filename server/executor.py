@@ -48,6 +48,8 @@ class QueryRequest:
     #: variable name → (kind, value, language, datatype); kind is "iri" or "literal"
     bindings: dict[str, tuple] = field(default_factory=dict)
     max_rows: int = 10_000
+    #: keep only these result variables, in this order (ready-made queries' declared columns)
+    columns: list[str] | None = None
 
 
 @dataclass
@@ -80,6 +82,8 @@ def run_query(store, request: QueryRequest) -> QueryOutcome:
                              dataset=DatasetSpec(request.default_graphs, request.named_graphs))
     except QuerySyntaxError as error:
         return QueryOutcome("syntax", message=str(error))
+    if request.columns and answer.kind == "bindings":
+        answer = _project(answer, request.columns)
     offers = offers_for(answer.kind)
     if request.media_type is not None:
         media_type = request.media_type if request.media_type in offers else None
@@ -94,6 +98,15 @@ def run_query(store, request: QueryRequest) -> QueryOutcome:
         return QueryOutcome("error", message=f"query evaluation failed: {error}")
     return QueryOutcome("ok", media_type=written.media_type, body=written.body, truncated=written.truncated,
                         count=written.count, kind=answer.kind)
+
+
+def _project(answer, columns: list[str]):
+    """Keep the declared columns (parameters are projected too, for pyoxigraph's substitution)."""
+    positions = [answer.variables.index(c) if c in answer.variables else None for c in columns]
+    rows = answer.rows
+    answer.rows = (tuple(None if i is None else row[i] for i in positions) for row in rows)
+    answer.variables = list(columns)
+    return answer
 
 
 def _worker_main(connection, engine: str, directory: str) -> None:

@@ -7,6 +7,7 @@ A finding names the file(s) that describe the focus node, the focus node, the pa
 """
 
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pyoxigraph as ox
 import pyshacl
 from rdflib import Dataset, Graph, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS
+from rdflib.plugins.sparql import processor
 
 from .datafiles import ONTOLOGY_GRAPH, SHAPES_GRAPH
 from .loader import LoadedGraph
@@ -75,6 +77,29 @@ class ValidationReport:
         return "\n".join(lines)
 
 
+@contextmanager
+def _reuse_translated_sparql():
+    """pySHACL hands rdflib the text of a SPARQL-based constraint once per focus node, and rdflib parses it
+    every time (about 40 ms each, 600+ times for our graph). While validating, translate each distinct text
+    once and reuse the prepared query, which rdflib supports for repeated evaluation with new bindings."""
+    original = processor.SPARQLProcessor.query
+    prepared: dict = {}
+
+    def query(self, strOrQuery, initBindings=None, initNs=None, base=None, DEBUG=False):
+        if isinstance(strOrQuery, str):
+            key = (strOrQuery, base, tuple(sorted((initNs or {}).items())))
+            if key not in prepared:
+                prepared[key] = processor.translateQuery(processor.parseQuery(strOrQuery), base, initNs)
+            strOrQuery = prepared[key]
+        return original(self, strOrQuery, initBindings, initNs, base, DEBUG)
+
+    processor.SPARQLProcessor.query = query
+    try:
+        yield
+    finally:
+        processor.SPARQLProcessor.query = original
+
+
 def _to_rdflib(store: ox.Store, graphs: list[str]) -> Graph:
     """Copy the given named graphs of the quad store into one rdflib graph (N-Triples round trip)."""
     graph = Graph()
@@ -100,10 +125,11 @@ def validate(loaded: LoadedGraph) -> ValidationReport:
     shapes = _to_rdflib(loaded.store, [SHAPES_GRAPH])
     shapes.bind("bp", "https://w3id.org/bali-process-kg/def#")
     shapes.bind("shapes", "https://w3id.org/bali-process-kg/shapes#")
-    _, report, _ = pyshacl.validate(
-        data, shacl_graph=shapes, ont_graph=ontology, inference="rdfs", abort_on_first=False,
-        allow_warnings=True,
-    )
+    with _reuse_translated_sparql():
+        _, report, _ = pyshacl.validate(
+            data, shacl_graph=shapes, ont_graph=ontology, inference="rdfs", abort_on_first=False,
+            allow_warnings=True,
+        )
     types = _TypeIndex(data, ontology)
     return ValidationReport(tuple(_findings(report, shapes, types, loaded)))
 

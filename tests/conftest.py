@@ -7,6 +7,11 @@ from pathlib import Path
 
 import pytest
 
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite tests/golden/queries/* from the current results instead of comparing")
+
 from server.datafiles import DataLayout
 from server.loader import load
 from server.validation import validate

@@ -124,12 +124,15 @@ def _cache_headers(etag: str) -> dict:
     return {"ETag": etag, "Cache-Control": "public, max-age=300", "Vary": "Accept, Accept-Encoding"}
 
 
-async def run_sparql(request: Request, query: str, pairs, *, bindings: dict | None = None) -> Response:
+async def run_sparql(request: Request, query: str, pairs, *, bindings: dict | None = None,
+                     columns: list[str] | None = None) -> Response:
     """Run a query the protocol way and build the response (shared with ready-made queries)."""
     state = request.app.state
     settings = state.settings
     if len(query) > settings.max_query_length:
         raise ProtocolError(413, f"the query is longer than {settings.max_query_length} characters")
+    if not query.strip():
+        raise ProtocolError(400, "the query is empty")
     if query_guard.looks_like_update(query):
         raise ProtocolError(403, "read-only endpoint: SPARQL Update is not accepted here")
     try:
@@ -152,7 +155,7 @@ async def run_sparql(request: Request, query: str, pairs, *, bindings: dict | No
         outcome = await executor.execute(QueryRequest(
             query=query, accept=accept, media_type=media_type,
             default_graphs=_all(pairs, "default-graph-uri"), named_graphs=_all(pairs, "named-graph-uri"),
-            bindings=bindings or {}, max_rows=settings.max_rows,
+            bindings=bindings or {}, max_rows=settings.max_rows, columns=columns,
         ))
     except QueryTimeout as error:
         raise ProtocolError(503, str(error)) from None
@@ -209,7 +212,8 @@ SELECT ?state ?label WHERE { ?state a bp:State ; rdfs:label ?label . FILTER(LANG
 """
 
 
-@router.api_route("/sparql", methods=["GET", "POST"], name="sparql")
+@router.get("/sparql", name="sparql", operation_id="sparql_get")
+@router.post("/sparql", operation_id="sparql_post")
 async def sparql(request: Request) -> Response:
     try:
         query, pairs = await _read_protocol_request(request)
