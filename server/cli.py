@@ -53,6 +53,11 @@ def cmd_stats(args) -> int:
     return 0
 
 
+def cmd_sources(args) -> int:
+    sys.stdout.write(statistics.sources_markdown(_load(args)))
+    return 0
+
+
 def cmd_export(args) -> int:
     loaded = _load(args)
     data = dump(loaded, args.format)
@@ -182,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="a parameter value (repeatable)")
     run.add_argument("--format", choices=["table", "csv", "json", "tsv"], default="table", help="output format (default table)")
     add("stats", cmd_stats, "Triples per named graph, instances per class, facts without a source.")
+    add("sources", cmd_sources, "Print data/SOURCES.md: every cited source and the facts it supports.")
     export = add("export", cmd_export, "Write the whole graph in one RDF format.")
     export.add_argument("--format", choices=sorted(FORMATS), default="ttl", help="output format (default ttl)")
     export.add_argument("-o", "--output", help="file to write (default: standard output)")

@@ -39,3 +39,20 @@ def test_settings_table_matches_the_settings_class():
         assert meaning == field.description, name
         if field.default not in (None, []) and field.default_factory is None:
             assert default == f"`{field.default}`", name
+
+
+def test_seed_figures_doc_agrees_with_the_query_output():
+    import csv
+
+    golden = (REPO / "tests" / "golden" / "queries" / "seed-figures.csv").read_bytes().decode("utf-8")
+    computed = {(r["claim"], r["counting_rule"]): (r["claimed_value"], r["computed_value"])
+                for r in csv.DictReader(golden.splitlines())}
+    doc = (REPO / "docs" / "seed-figures.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| ([a-z][^|]+?) \| (\d+) \| (\d+) \| (.+?) \|$", doc, re.M)
+    assert {(claim, rule): (thesis, graph) for claim, thesis, graph, rule in rows} == computed
+
+
+def test_sources_md_is_current(loaded_graph):
+    from server.statistics import sources_markdown
+
+    assert (REPO / "data" / "SOURCES.md").read_text(encoding="utf-8") == sources_markdown(loaded_graph)
