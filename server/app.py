@@ -9,18 +9,23 @@ worker processes; at shutdown it stops them. Routers find both on `app.state`.
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.staticfiles import StaticFiles
 
 from . import __version__
 from .dataset import ServedDataset, prepare
 from .executor import QueryExecutor
 from .catalogue import Catalogue
 from .openapi import openapi_with_queries
-from .routers import health, queries, sparql
+from .routers import health, queries, resources, site, sparql
 from .settings import Settings
+
+
+STATIC = Path(__file__).resolve().parent / "static"
 
 
 def create_app(settings: Settings | None = None, *, dataset: ServedDataset | None = None,
@@ -58,6 +63,9 @@ def create_app(settings: Settings | None = None, *, dataset: ServedDataset | Non
     app.include_router(sparql.router)
     app.include_router(health.router)
     app.include_router(queries.router)
+    app.include_router(resources.router)
+    app.include_router(site.router)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.openapi = lambda: openapi_with_queries(app)
     return app
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from .datafiles import DataLayout
 from .loader import load
 from .settings import Settings
-from .store import read_meta, write_store_dir
+from .store import STORE_FORMAT, read_meta, write_store_dir
 from .validation import ValidationReport, validate
 
 
@@ -44,9 +44,10 @@ class ServedDataset:
 
 
 def _cache_key(layout: DataLayout) -> str:
-    """Names a store directory: the data version (a hash of every file's bytes) plus the validator's
-    version, so a directory is reused only for byte-identical files checked by the same pySHACL."""
-    return f"{layout.version()}-pyshacl-{version('pyshacl')}"
+    """Names a store directory: the data version (a hash of every file's bytes), the validator's version and
+    the store format, so a directory is reused only for byte-identical files checked by the same pySHACL
+    and written by the same code."""
+    return f"{layout.version()}-pyshacl-{version('pyshacl')}-store{STORE_FORMAT}"
 
 
 def prepare(settings: Settings, directory: Path | None = None) -> ServedDataset:

@@ -171,6 +171,48 @@ class _Worker:
         self.connection.close()
 
 
+class ResultCache:
+    """Answers kept by request: the served data never changes while a store directory is open, so the
+    same request always has the same answer. Least recently used entries go first; the cache holds at
+    most `max_bytes` of bodies and never a body larger than `max_entry_bytes`."""
+
+    def __init__(self, max_bytes: int = 64 * 2**20, max_entry_bytes: int = 2**20):
+        from collections import OrderedDict
+
+        self.max_bytes, self.max_entry_bytes = max_bytes, max_entry_bytes
+        self._entries: "OrderedDict[tuple, QueryOutcome]" = OrderedDict()
+        self._bytes = 0
+        self.hits = self.misses = 0
+
+    @staticmethod
+    def key(request: QueryRequest) -> tuple:
+        return (request.query, request.accept, request.media_type, tuple(request.default_graphs or ()),
+                None if request.named_graphs is None else tuple(request.named_graphs),
+                tuple(sorted(request.bindings.items())), request.max_rows,
+                None if request.columns is None else tuple(request.columns))
+
+    def get(self, request: QueryRequest) -> QueryOutcome | None:
+        outcome = self._entries.get(self.key(request))
+        if outcome is None:
+            self.misses += 1
+            return None
+        self._entries.move_to_end(self.key(request))
+        self.hits += 1
+        return outcome
+
+    def put(self, request: QueryRequest, outcome: QueryOutcome) -> None:
+        if outcome.status not in ("ok", "syntax", "not-acceptable") or len(outcome.body) > self.max_entry_bytes:
+            return
+        key = self.key(request)
+        if key in self._entries:
+            return
+        self._entries[key] = outcome
+        self._bytes += len(outcome.body)
+        while self._bytes > self.max_bytes and self._entries:
+            _, evicted = self._entries.popitem(last=False)
+            self._bytes -= len(evicted.body)
+
+
 class QueryExecutor:
     """A pool of query worker processes over one store directory."""
 
@@ -184,6 +226,7 @@ class QueryExecutor:
         self._pending = 0
         self._respawns: set[asyncio.Task] = set()
         self.version: str | None = None
+        self.cache = ResultCache()
 
     @property
     def busy(self) -> int:
@@ -209,6 +252,14 @@ class QueryExecutor:
         self._all.clear()
 
     async def execute(self, request: QueryRequest) -> QueryOutcome:
+        cached = self.cache.get(request)
+        if cached is not None:
+            return cached
+        outcome = await self._run(request)
+        self.cache.put(request, outcome)
+        return outcome
+
+    async def _run(self, request: QueryRequest) -> QueryOutcome:
         if self._pending >= self.max_pending:
             raise Saturated(f"{self._pending} queries are running or waiting; try again shortly")
         self._pending += 1

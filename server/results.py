@@ -177,3 +177,8 @@ _BOOLEAN_WRITERS = {"json": _json_boolean, "xml": _xml_boolean, "csv": _plain_bo
 def serialize_triples(triples, media_type: str) -> bytes:
     """Write RDF triples (e.g. a service description) in one of the graph media types."""
     return ox.serialize(list(triples), format=GRAPH_TYPES[media_type])
+
+
+def convert_turtle(text: str, media_type: str) -> bytes:
+    """Re-serialise a Turtle document (the shapes file) in another RDF format."""
+    return ox.serialize(list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE)), format=GRAPH_TYPES[media_type])

@@ -23,9 +23,12 @@ import pyoxigraph as ox
 
 from .loader import LoadedGraph
 
+#: bumped whenever what `write_store_dir` writes changes, so cached store directories are not reused
+STORE_FORMAT = 2
 QUADS_FILE = "graph.nq"
 OXIGRAPH_DIR = "oxigraph"
 META_FILE = "meta.json"
+DUMPS_DIR = "dumps"
 
 
 class QuerySyntaxError(Exception):
@@ -83,6 +86,7 @@ def write_store_dir(loaded: LoadedGraph, directory: Path) -> None:
     database.flush()
     database.optimize()
     del database
+    write_dumps(loaded, directory / DUMPS_DIR)
     meta = {
         "version": loaded.version,
         "triples": len(union),
@@ -90,6 +94,26 @@ def write_store_dir(loaded: LoadedGraph, directory: Path) -> None:
         "named_graphs": {g: loaded.triples_in(g) for g in loaded.union_graphs},
     }
     (directory / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+
+
+def write_dumps(loaded: LoadedGraph, folder: Path) -> None:
+    """The downloadable dumps: every format of `dumps.FORMATS` except RDF/XML, gzip-compressed with a fixed
+    timestamp (so the bytes depend on the data only), and a SHA256SUMS file."""
+    import gzip
+    import hashlib
+
+    from .dumps import FORMATS, dump
+
+    folder.mkdir(parents=True, exist_ok=True)
+    sums = []
+    for fmt in FORMATS:
+        if fmt == "rdfxml":
+            continue
+        name = f"bali-process-kg.{fmt}.gz"
+        data = gzip.compress(dump(loaded, fmt), mtime=0)
+        (folder / name).write_bytes(data)
+        sums.append(f"{hashlib.sha256(data).hexdigest()}  {name}")
+    (folder / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="utf-8")
 
 
 def read_meta(directory: Path) -> dict:

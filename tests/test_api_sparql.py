@@ -258,3 +258,14 @@ def test_from_never_fetches_the_web(live_server):
               accept="application/sparql-results+json")
     assert r.status_code == 200
     assert r.json()["results"]["bindings"] == []
+
+
+def test_repeated_requests_are_answered_from_the_result_cache(live_server):
+    query = STATES + " # cache probe"
+    before = httpx.get(live_server + "/health").json()["cache"]
+    first = _post(live_server, query, accept="text/csv")
+    second = _post(live_server, query, accept="text/csv")
+    after = httpx.get(live_server + "/health").json()["cache"]
+    assert first.content == second.content
+    assert after["hits"] == before["hits"] + 1
+    assert after["misses"] == before["misses"] + 1

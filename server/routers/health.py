@@ -18,6 +18,7 @@ async def health(request: Request) -> dict:
         "engine": state.settings.engine,
         "workers": state.executor.size,
         "queries_in_progress": state.executor.busy,
+        "cache": {"hits": state.executor.cache.hits, "misses": state.executor.cache.misses},
     }
 
 

@@ -11,12 +11,12 @@ nothing acceptable (406). Queries run through the executor, which enforces the t
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
-from .. import negotiation, query_guard, results, service_description
+from .. import negotiation, pages, query_guard, results, service_description
 from ..executor import QueryExecutor, QueryRequest, QueryTimeout, Saturated, WorkerFailed
 
 router = APIRouter()
@@ -198,18 +198,33 @@ def _has_route(request: Request, name: str) -> bool:
     return any(getattr(route, "name", None) == name for route in request.app.routes)
 
 
-QUERY_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>SPARQL endpoint — Bali Process Knowledge Graph</title></head>
-<body><h1>SPARQL endpoint</h1>
-<form method="get" action="sparql">
-<p><label for="query">Query</label></p>
-<textarea id="query" name="query" rows="12" cols="80">PREFIX bp: &lt;https://w3id.org/bali-process-kg/def#&gt;
-PREFIX rdfs: &lt;http://www.w3.org/2000/01/rdf-schema#&gt;
-SELECT ?state ?label WHERE { ?state a bp:State ; rdfs:label ?label . FILTER(LANG(?label) = "en") } ORDER BY ?label</textarea>
-<p><label>Results as <select name="format"><option value="json">JSON</option><option value="xml">XML</option>
-<option value="csv">CSV</option><option value="tsv">TSV</option><option value="ttl">Turtle (CONSTRUCT)</option></select></label>
-<button type="submit">Run</button></p></form></body></html>
+DEFAULT_QUERY = """PREFIX bp:   <https://w3id.org/bali-process-kg/def#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX org:  <http://www.w3.org/ns/org#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+
+SELECT ?state ?label ?iso3 WHERE {
+  ?state a bp:State ; bp:iso3 ?iso3 ; rdfs:label ?label .
+  FILTER (LANG(?label) = "en")
+}
+ORDER BY ?label
 """
+
+
+async def _query_page(request: Request, query: str | None, pairs) -> Response:
+    """The query page for browsers: editor, examples, and (with a query) the results or the error."""
+    table, error, status = (None, None, 200)
+    if query is not None:
+        table, error, status = await pages.results_table(
+            request, query, default_graphs=_all(pairs, "default-graph-uri"), named_graphs=_all(pairs, "named-graph-uri"))
+    downloads = []
+    if query is not None and table is not None:
+        downloads = [(name, "/sparql?" + urlencode({"query": query, "format": name})) for name in ("csv", "json", "tsv")]
+    return pages.render(request, "sparql.html", status_code=status, query=query or DEFAULT_QUERY, table=table,
+                        error=error, downloads=downloads, examples=list(request.app.state.catalogue),
+                        share="/sparql?" + urlencode({"query": query or ""}))
+
 
 
 @router.get("/sparql", name="sparql", operation_id="sparql_get")
@@ -217,12 +232,16 @@ SELECT ?state ?label WHERE { ?state a bp:State ; rdfs:label ?label . FILTER(LANG
 async def sparql(request: Request) -> Response:
     try:
         query, pairs = await _read_protocol_request(request)
+        browser = request.method == "GET" and negotiation.prefers_html(request.headers.get("accept")) \
+            and _one(pairs, "format") is None
         if query is None:
             if request.method == "POST":
                 raise ProtocolError(400, "no query: give the 'query' parameter (form) or a query body (direct POST)")
-            if negotiation.prefers_html(request.headers.get("accept")):
-                return HTMLResponse(QUERY_PAGE)
+            if browser:
+                return await _query_page(request, None, pairs)
             return _service_description(request)
+        if browser:
+            return await _query_page(request, query, pairs)
         return await run_sparql(request, query, pairs)
     except ProtocolError as error:
         return error_response(error.status, error.message, error.headers)

@@ -1,0 +1,89 @@
+"""The site: the home page (what the graph is, counts, charts, the query gallery, search by name), the
+dumps at /dumps/, and the dataset description at /.well-known/void."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+
+from .. import charts, negotiation, pages, results, void
+from ..store import DUMPS_DIR
+
+router = APIRouter()
+
+
+async def _ready(request: Request, query_id: str, values: dict) -> list[dict]:
+    query = request.app.state.catalogue.get(query_id)
+    return await pages.select(request, query.body, query.bindings(values), columns=[c.name for c in query.columns])
+
+
+def _value(row: dict, name: str, default=""):
+    return row.get(name, {}).get("value", default)
+
+
+@router.get("/", name="home")
+async def home(request: Request) -> Response:
+    lang = pages.language(request)
+    text = request.query_params.get("q", "").strip()
+    found = []
+    if text:
+        rows = await pages.select_internal(request, "search", {"_text": pages.binding("literal", text[:100])})
+        found = [{"iri": _value(r, "s"), "name": _value(r, "name"), "type": pages.short(_value(r, "type"))} for r in rows]
+    counts = (await pages.select_internal(request, "counts"))[0]
+    series = {}
+    for instrument, name in (("untoc", "UNTOC"), ("tip-protocol", "TIP Protocol"), ("smuggling-protocol", "Smuggling Protocol")):
+        rows = await _ready(request, "parties-over-time", {"instrument": instrument})
+        series[name] = [(int(_value(r, "year")), int(_value(r, "cumulative_parties"))) for r in rows]
+    strings = {k: v.get(lang, v["en"]) for k, v in pages.STRINGS.items()}
+    parties_chart = charts.parties_over_time(series, strings["chart_parties"], band_label=strings["thesis_period"])
+    status_rows = await _ready(request, "treaty-status", {"instrument": "tip-protocol", "as_of": "2018-12-31"})
+    statuses = {}
+    for row in status_rows:
+        statuses[_value(row, "status")] = statuses.get(_value(row, "status"), 0) + 1
+    status_chart = charts.bars(sorted(statuses.items(), key=lambda kv: -kv[1]), strings["chart_status"])
+    indonesia = await _ready(request, "indonesia-2015-2018", {})
+    indonesia_chart = charts.timeline(
+        [(_value(r, "date"), _value(r, "label_id") if lang == "id" and _value(r, "label_id") else _value(r, "label"),
+          _value(r, "kind")) for r in indonesia], strings["chart_indonesia"])
+    return pages.render(request, "home.html", counts={k: _value(counts, k) for k in counts}, text=text, found=found,
+                        queries=list(request.app.state.catalogue), parties_chart=parties_chart,
+                        status_chart=status_chart, indonesia_chart=indonesia_chart)
+
+
+@router.get("/dumps/", name="dumps")
+async def dumps(request: Request) -> Response:
+    folder = request.app.state.dataset.directory / DUMPS_DIR
+    files = sorted(p.name for p in folder.iterdir() if p.is_file())
+    sums = (folder / "SHA256SUMS").read_text(encoding="utf-8")
+    if negotiation.prefers_html(request.headers.get("accept")):
+        return pages.render(request, "dumps.html", files=files, sums=sums)
+    return JSONResponse({"files": [str(request.url_for("dump_file", name=f)) for f in files]})
+
+
+@router.get("/dumps/{name}", name="dump_file")
+async def dump_file(name: str, request: Request) -> Response:
+    folder = request.app.state.dataset.directory / DUMPS_DIR
+    path = folder / name
+    if "/" in name or not path.is_file():
+        return Response("no such dump\n", status_code=404, media_type="text/plain; charset=utf-8")
+    media = "text/plain; charset=utf-8" if name == "SHA256SUMS" else "application/gzip"
+    return FileResponse(path, media_type=media, filename=name)
+
+
+@router.get("/.well-known/void", name="void_description")
+async def void_description(request: Request) -> Response:
+    offers = list(results.GRAPH_TYPES)
+    media_type = negotiation.choose(offers, request.headers.get("accept")) or "text/turtle"
+    partitions = [{"kind": _value(r, "kind"), "term": _value(r, "term"), "count": int(_value(r, "count"))}
+                  for r in await pages.select_internal(request, "void-partitions")]
+    rows = await pages.select_internal(request, "void-sources")
+    sources = [_value(r, "source") for r in rows if "source" in r]
+    links = next((int(_value(r, "wikidata_links")) for r in rows if "wikidata_links" in r), 0)
+    folder = request.app.state.dataset.directory / DUMPS_DIR
+    dumps = sorted(p.name for p in folder.iterdir() if p.name.endswith(".gz"))
+    triples = void.describe(base_url=str(request.base_url), version=request.app.state.dataset.version,
+                            triples=request.app.state.dataset.triples, partitions=partitions, sources=sources,
+                            wikidata_links=links, dumps=dumps)
+    return Response(results.serialize_triples(triples, media_type),
+                    media_type=media_type + ("; charset=utf-8" if media_type.startswith("text/") else ""),
+                    headers={"Vary": "Accept"})

@@ -1,0 +1,114 @@
+"""Linked data: every IRI dereferences with content negotiation, dumps are complete and checksummed, and the
+dataset describes itself (VoID/DCAT)."""
+
+import gzip
+import hashlib
+
+import httpx
+import pytest
+from rdflib import Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import RDF, RDFS
+
+IDN = URIRef("https://w3id.org/bali-process-kg/id/state/IDN")
+BP = Namespace("https://w3id.org/bali-process-kg/def#")
+VOID = Namespace("http://rdfs.org/ns/void#")
+
+
+@pytest.mark.parametrize("accept,media,rdflib_format", [
+    ("text/turtle", "text/turtle", "turtle"),
+    ("application/ld+json", "application/ld+json", "json-ld"),
+    ("application/n-triples", "application/n-triples", "nt"),
+    ("application/rdf+xml", "application/rdf+xml", "xml"),
+    ("text/turtle;q=0.5, application/n-triples;q=0.9", "application/n-triples", "nt"),
+])
+def test_entity_rdf_by_accept(live_server, accept, media, rdflib_format):
+    r = httpx.get(live_server + "/id/state/IDN", headers={"accept": accept})
+    assert r.status_code == 200
+    assert r.headers["content-type"].split(";")[0] == media
+    g = Graph().parse(data=r.content, format=rdflib_format)
+    assert (IDN, BP.iso3, Literal("IDN")) in g
+    # incoming links and their labels travel with the entity
+    incoming = set(g.subjects(None, IDN))
+    assert any("/id/event/" in str(s) for s in incoming)
+    assert all(g.value(s, RDFS.label) is not None for s in incoming if "/id/event/" in str(s))
+    assert 'rel="alternate"' in r.headers["link"] and "/id/state/IDN.ttl" in r.headers["link"]
+
+
+@pytest.mark.parametrize("suffix,media", [(".ttl", "text/turtle"), (".jsonld", "application/ld+json"),
+                                          (".nt", "application/n-triples"), (".rdf", "application/rdf+xml"),
+                                          (".html", "text/html")])
+def test_entity_by_suffix(live_server, suffix, media):
+    r = httpx.get(live_server + "/id/state/IDN" + suffix)
+    assert r.status_code == 200
+    assert r.headers["content-type"].split(";")[0] == media
+
+
+def test_a_browser_gets_the_entity_page(live_server):
+    r = httpx.get(live_server + "/id/state/IDN", headers={"accept": "text/html,*/*;q=0.8"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert '<h1 id="entity-name">Indonesia</h1>' in r.text
+    assert 'class="wikidata" href="http://www.wikidata.org/entity/Q252"' in r.text
+    assert 'class="source"' in r.text
+
+
+def test_unknown_iris_are_404(live_server):
+    assert httpx.get(live_server + "/id/state/XXX", headers={"accept": "text/turtle"}).status_code == 404
+    page = httpx.get(live_server + "/id/state/XXX", headers={"accept": "text/html"})
+    assert page.status_code == 404 and "text/html" in page.headers["content-type"]
+
+
+def test_nothing_acceptable_is_406(live_server):
+    assert httpx.get(live_server + "/id/state/IDN", headers={"accept": "image/png"}).status_code == 406
+
+
+def test_ontology_and_shapes_dereference(live_server):
+    onto = Graph().parse(data=httpx.get(live_server + "/def", headers={"accept": "text/turtle"}).text, format="turtle")
+    assert (BP.TreatyAction, RDFS.label, Literal("Treaty action", lang="en")) in onto
+    page = httpx.get(live_server + "/def", headers={"accept": "text/html"})
+    assert "bp:TreatyAction" in page.text and "<svg" in page.text
+    shapes = Graph().parse(data=httpx.get(live_server + "/shapes.ttl").text, format="turtle")
+    assert (URIRef("https://w3id.org/bali-process-kg/shapes#StateShape"), None, None) in shapes
+
+
+def test_dumps_are_listed_checksummed_and_equal_to_the_served_graph(live_server, loaded_graph):
+    listing = httpx.get(live_server + "/dumps/").json()["files"]
+    names = {url.rsplit("/", 1)[1] for url in listing}
+    assert {"bali-process-kg.ttl.gz", "bali-process-kg.nt.gz", "bali-process-kg.jsonld.gz",
+            "bali-process-kg.trig.gz", "bali-process-kg.nq.gz", "SHA256SUMS"} <= names
+    sums = dict(line.split("  ")[::-1] for line in httpx.get(live_server + "/dumps/SHA256SUMS").text.splitlines())
+    nq = httpx.get(live_server + "/dumps/bali-process-kg.nq.gz").content
+    assert hashlib.sha256(nq).hexdigest() == sums["bali-process-kg.nq.gz"]
+    served = Dataset()
+    served.parse(data=gzip.decompress(nq), format="nquads")
+    # The live server also serves the W3C protocol tests' three graphs; compare the shipped graphs only.
+    shipped = {str(g) for g in loaded_graph.union_graphs}
+    for graph_name in shipped:
+        assert len(served.graph(URIRef(graph_name))) == loaded_graph.triples_in(graph_name), graph_name
+    ttl = Graph().parse(data=gzip.decompress(httpx.get(live_server + "/dumps/bali-process-kg.ttl.gz").content),
+                        format="turtle")
+    assert (IDN, BP.iso3, Literal("IDN")) in ttl
+
+
+def test_dumps_equal_balikg_export(balikg, tmp_path, loaded_graph):
+    from server.store import write_dumps
+
+    write_dumps(loaded_graph, tmp_path / "dumps")
+    exported = tmp_path / "export.nq"
+    assert balikg("export", "--format", "nq", "-o", str(exported)).returncode == 0
+    assert gzip.decompress((tmp_path / "dumps" / "bali-process-kg.nq.gz").read_bytes()) == exported.read_bytes()
+
+
+def test_void_describes_the_dataset(live_server):
+    r = httpx.get(live_server + "/.well-known/void", headers={"accept": "text/turtle"})
+    g = Graph().parse(data=r.text, format="turtle")
+    dataset = URIRef("https://w3id.org/bali-process-kg/")
+    assert (dataset, RDF.type, VOID.Dataset) in g
+    assert (dataset, URIRef("http://purl.org/dc/terms/license"), URIRef("https://creativecommons.org/licenses/by/4.0/")) in g
+    assert {l.language for l in g.objects(dataset, URIRef("http://purl.org/dc/terms/title"))} == {"en", "id"}
+    assert (dataset, VOID.sparqlEndpoint, URIRef(live_server + "/sparql")) in g
+    assert len(list(g.objects(dataset, VOID.dataDump))) == 5
+    assert len(list(g.objects(dataset, VOID.classPartition))) > 10
+    assert len(list(g.objects(dataset, URIRef("http://purl.org/dc/terms/source")))) > 100
+    linkset = next(g.objects(dataset, VOID.subset))
+    assert int(g.value(linkset, VOID.triples)) > 40

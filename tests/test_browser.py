@@ -1,0 +1,76 @@
+"""The site in a real browser: Debian's Chromium driven by Playwright against a real `balikg serve`.
+Screenshots are saved to test-artifacts/ for people to look at."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and not os.environ.get("BALIKG_REQUIRE_BROWSER"),
+    reason="Debian's chromium is not installed (.ci/run installs it and sets BALIKG_REQUIRE_BROWSER)")
+
+
+@pytest.fixture(scope="module")
+def page():
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        yield page
+        browser.close()
+
+
+def test_home_switch_to_indonesian_and_open_indonesia(page, live_server):
+    page.goto(live_server + "/")
+    assert page.locator("h1").first.inner_text() == "Bali Process Knowledge Graph"
+    assert page.locator("#chart-parties svg").count() == 1
+    page.click("#lang-id")
+    assert page.locator("h1").first.inner_text() == "Graf Pengetahuan Proses Bali"
+    page.fill("#q", "Indonesia")
+    page.click("form[role=search] button")
+    page.screenshot(path=str(ARTIFACTS / "home-id.png"), full_page=True)
+    page.click("#search-results a:text-is('Indonesia')")
+    assert page.url.startswith(live_server + "/id/state/IDN")
+    assert page.locator("#entity-name").inner_text() == "Indonesia"
+    assert page.locator("a.source").count() > 5
+    assert page.locator("a.wikidata").get_attribute("href") == "http://www.wikidata.org/entity/Q252"
+    assert "Sumber" in page.content()  # interface still in Indonesian
+    page.screenshot(path=str(ARTIFACTS / "indonesia-id.png"), full_page=True)
+
+
+def test_run_a_ready_made_query_with_a_parameter_and_download_csv(page, live_server):
+    page.goto(live_server + "/queries/tip-tiers?lang=en")
+    page.fill("#param-year", "2017")
+    page.click("#run")
+    assert "year=2017" in page.url
+    assert int(page.locator("#row-count").inner_text()) > 30
+    assert page.locator("#results td", has_text="Tier 3").count() > 0
+    page.screenshot(path=str(ARTIFACTS / "tip-tiers-2017.png"), full_page=True)
+    with page.expect_download() as download:
+        page.click("a.download:text-is('csv')")
+    saved = ARTIFACTS / "tip-tiers-2017.csv"
+    download.value.save_as(saved)
+    assert saved.read_text(encoding="utf-8").splitlines()[0] == "state,label,iso3,tier,source"
+
+
+def test_a_sparql_syntax_error_is_shown_with_the_parsers_message(page, live_server):
+    page.goto(live_server + "/sparql")
+    page.fill("#query", "SELECT * WHERE { ?s ?p ")
+    page.click("#run")
+    error = page.locator("#query-error").inner_text()
+    assert "SPARQL syntax error: error at 1:" in error
+    page.screenshot(path=str(ARTIFACTS / "sparql-error.png"), full_page=True)
+    page.fill("#query", "SELECT ?iso WHERE { ?s <https://w3id.org/bali-process-kg/def#iso3> ?iso } ORDER BY ?iso LIMIT 3")
+    page.click("#run")
+    assert page.locator("#results tr").count() == 4
