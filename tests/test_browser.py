@@ -34,7 +34,8 @@ def page():
 def test_home_switch_to_indonesian_and_open_indonesia(page, live_server):
     page.goto(live_server + "/")
     assert page.locator("h1").first.inner_text() == "Bali Process Knowledge Graph"
-    assert page.locator("#chart-parties svg").count() == 1
+    for chart in ("parties", "status", "laws", "plans", "indonesia"):
+        assert page.locator(f"#chart-{chart} svg").count() == 1, chart
     page.click("#lang-id")
     assert page.locator("h1").first.inner_text() == "Graf Pengetahuan Proses Bali"
     page.fill("#q", "Indonesia")

@@ -41,13 +41,25 @@ async def home(request: Request) -> Response:
     for row in status_rows:
         statuses[_value(row, "status")] = statuses.get(_value(row, "status"), 0) + 1
     status_chart = charts.bars(sorted(statuses.items(), key=lambda kv: -kv[1]), strings["chart_status"])
+    laws = await _ready(request, "legislation", {})
+    kinds: dict[str, set] = {}
+    for row in laws:
+        kinds.setdefault(_value(row, "kind"), set()).add(_value(row, "state"))
+    law_chart = charts.bars(sorted(((kind, len(states)) for kind, states in kinds.items()), key=lambda kv: -kv[1]),
+                            strings["chart_laws"])
+    plans = {_value(r, "state") for r in await _ready(request, "action-plans", {"in_force_in": "2016"})}
+    members = await _ready(request, "members", {"kind": "state"})
+    plan_chart = charts.bars([(strings["with_plan"], len(plans)),
+                              (strings["without_plan"], len({_value(r, "member") for r in members} - plans))],
+                             strings["chart_plans"])
     indonesia = await _ready(request, "indonesia-2015-2018", {})
     indonesia_chart = charts.timeline(
         [(_value(r, "date"), _value(r, "label_id") if lang == "id" and _value(r, "label_id") else _value(r, "label"),
           _value(r, "kind")) for r in indonesia], strings["chart_indonesia"])
     return pages.render(request, "home.html", counts={k: _value(counts, k) for k in counts}, text=text, found=found,
                         queries=list(request.app.state.catalogue), parties_chart=parties_chart,
-                        status_chart=status_chart, indonesia_chart=indonesia_chart)
+                        status_chart=status_chart, law_chart=law_chart, plan_chart=plan_chart,
+                        indonesia_chart=indonesia_chart)
 
 
 @router.get("/dumps/", name="dumps")
