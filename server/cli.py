@@ -6,16 +6,17 @@ be loaded, 2 wrong usage (argparse's own).
 """
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from . import __version__, statistics
+from . import __version__
 from .datafiles import DataLayout
 from .dumps import FORMATS, dump
 from .loader import LoadedGraph, LoadError, load
 from .settings import Settings
-from .validation import validate
+
+# Heavy modules (pySHACL, rdflib, FastAPI) are imported inside the commands that need them: query worker
+# processes start by importing this module, and each should start fast.
 
 
 def _load(args) -> LoadedGraph:
@@ -24,6 +25,8 @@ def _load(args) -> LoadedGraph:
 
 
 def cmd_validate(args) -> int:
+    from .validation import validate
+
     loaded = _load(args)
     report = validate(loaded)
     print(report.render(warnings_in_full=args.warnings))
@@ -38,6 +41,8 @@ def _shorten(iri: str) -> str:
 
 
 def cmd_stats(args) -> int:
+    from . import statistics
+
     loaded = _load(args)
     print(f"Graph version {loaded.version} ({len(loaded.store)} quads)\n")
     print("Triples per named graph:")
@@ -54,6 +59,8 @@ def cmd_stats(args) -> int:
 
 
 def cmd_sources(args) -> int:
+    from . import statistics
+
     sys.stdout.write(statistics.sources_markdown(_load(args)))
     return 0
 
@@ -101,11 +108,6 @@ def cmd_queries(args) -> int:
     return 0
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "bali-process-kg" / "stores"
-
-
 def cmd_query(args) -> int:
     import csv
     import io
@@ -134,7 +136,7 @@ def cmd_query(args) -> int:
         return 2
     settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
     try:
-        dataset = prepare(settings, settings.store_dir or _cache_dir())
+        dataset = prepare(settings)
     except GraphRefused as refused:
         print(refused.report.render(), file=sys.stderr)
         return 1

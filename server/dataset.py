@@ -7,16 +7,20 @@ only handed over once it is complete.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from importlib.metadata import version
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 from .datafiles import DataLayout
 from .loader import load
 from .settings import Settings
 from .store import STORE_FORMAT, read_meta, write_store_dir
-from .validation import ValidationReport, validate
+
+if TYPE_CHECKING:  # pySHACL is only imported when a graph actually has to be validated
+    from .validation import ValidationReport
 
 
 class GraphRefused(Exception):
@@ -50,6 +54,12 @@ def _cache_key(layout: DataLayout) -> str:
     return f"{layout.version()}-pyshacl-{version('pyshacl')}-store{STORE_FORMAT}"
 
 
+def default_cache_dir() -> Path:
+    """Where store directories are kept when no BALIKG_STORE_DIR is set: the user's cache folder."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "bali-process-kg" / "stores"
+
+
 def prepare(settings: Settings, directory: Path | None = None) -> ServedDataset:
     """Load and validate the graph `settings` points at, then write it to a store directory.
 
@@ -57,10 +67,12 @@ def prepare(settings: Settings, directory: Path | None = None) -> ServedDataset:
     loading or validating again: it was only written after its validation passed (see `_cache_key`).
     """
     layout = DataLayout.for_data_dir(settings.data_dir)
-    parent = directory or settings.store_dir or Path(tempfile.mkdtemp(prefix="balikg-store-"))
+    parent = directory or settings.store_dir or default_cache_dir()
     target = Path(parent) / _cache_key(layout)
     if (target / "meta.json").exists():
         return ServedDataset.open(target)
+    from .validation import validate
+
     loaded = load(layout)
     report = validate(loaded)
     if not report.conforms:

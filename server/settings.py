@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     )
     store_dir: Path | None = Field(
         default=None,
-        description="Where the served store is written at start-up; empty means a fresh temporary folder.",
+        description="Where validated stores are kept, one folder per data version; empty means ~/.cache/bali-process-kg/stores.",
     )
 
     @field_validator("service_allowlist", mode="before")
