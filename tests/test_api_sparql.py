@@ -269,3 +269,9 @@ def test_repeated_requests_are_answered_from_the_result_cache(live_server):
     assert first.content == second.content
     assert after["hits"] == before["hits"] + 1
     assert after["misses"] == before["misses"] + 1
+
+
+def test_format_html_shows_results_as_a_page(live_server):
+    r = httpx.get(live_server + "/sparql", params={"query": STATES, "format": "html"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert '<table id="results">' in r.text and "state/IDN" in r.text

@@ -232,8 +232,9 @@ async def _query_page(request: Request, query: str | None, pairs) -> Response:
 async def sparql(request: Request) -> Response:
     try:
         query, pairs = await _read_protocol_request(request)
-        browser = request.method == "GET" and negotiation.prefers_html(request.headers.get("accept")) \
-            and _one(pairs, "format") is None
+        format_name = (_one(pairs, "format") or "").lower()
+        browser = request.method == "GET" and (
+            format_name == "html" or (not format_name and negotiation.prefers_html(request.headers.get("accept"))))
         if query is None:
             if request.method == "POST":
                 raise ProtocolError(400, "no query: give the 'query' parameter (form) or a query body (direct POST)")
