@@ -176,7 +176,7 @@ class ResultCache:
     same request always has the same answer. Least recently used entries go first; the cache holds at
     most `max_bytes` of bodies and never a body larger than `max_entry_bytes`."""
 
-    def __init__(self, max_bytes: int = 64 * 2**20, max_entry_bytes: int = 2**20):
+    def __init__(self, max_bytes: int = 128 * 2**20, max_entry_bytes: int = 8 * 2**20):
         from collections import OrderedDict
 
         self.max_bytes, self.max_entry_bytes = max_bytes, max_entry_bytes

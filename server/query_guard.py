@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 
@@ -53,6 +54,7 @@ def tokens(query: str) -> list[Token]:
     return found
 
 
+@lru_cache(maxsize=4096)
 def looks_like_update(query: str) -> bool:
     """True when the first keyword after the prologue (BASE / PREFIX) is an update operation."""
     toks = tokens(query)
@@ -70,6 +72,11 @@ def looks_like_update(query: str) -> bool:
 
 def service_targets(query: str) -> list[str]:
     """The endpoints a query's SERVICE clauses name: IRIs as written, a variable as '?var'."""
+    return list(_service_targets(query))
+
+
+@lru_cache(maxsize=4096)  # ready-made queries and repeated requests send the same text again and again
+def _service_targets(query: str) -> tuple[str, ...]:
     toks = tokens(query)
     prefixes: dict[str, str] = {}
     targets = []
@@ -91,7 +98,7 @@ def service_targets(query: str) -> list[str]:
                 targets.append(prefixes.get(prefix, "") + local)
             else:
                 targets.append(target.text or "?")
-    return targets
+    return tuple(targets)
 
 
 def check_services(query: str, allowlist: list[str]) -> None:

@@ -1,0 +1,67 @@
+"""The benchmark's command line: `python -m bench run …` and `python -m bench generate …`."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import signal
+import sys
+from pathlib import Path
+
+from . import servers
+
+
+def cmd_generate(args) -> int:
+    from .generate import generate
+
+    counts = generate(args.factor, args.out, args.data_dir)
+    print(f"wrote {sum(counts.values())} triples (before de-duplication) in {len(counts)} files to {args.out}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from .harness import Settings, run
+    from .report import render
+
+    # On SIGTERM, unwind through the harness's `finally` blocks so no server is left running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    settings = Settings(scales=args.scale, duration=args.duration, reps=args.reps, connections=args.connections,
+                        workdir=args.workdir, servers=tuple(args.servers), only=tuple(args.only),
+                        first_start=not args.no_first_start, request_timeout=args.request_timeout)
+    scales = run(settings, log=lambda line: print(line, flush=True))
+    command = "python -m bench " + shlex.join(sys.argv[1:])
+    text = render(scales, command, args.duration, args.reps, args.connections)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"report written to {args.out}")
+    else:
+        print(text)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="Benchmark the SPARQL endpoint.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="start the servers, run the workload, write a Markdown report")
+    run.add_argument("--scale", type=int, nargs="+", default=[1], help="data scale factors (default 1)")
+    run.add_argument("--duration", type=float, default=3.0, help="seconds of load per query and server (default 3)")
+    run.add_argument("--reps", type=int, default=20, help="sequential requests per query for latency (default 20)")
+    run.add_argument("--connections", type=int, default=8, help="concurrent connections for throughput (default 8)")
+    run.add_argument("--servers", nargs="+", choices=servers.NAMES, default=list(servers.NAMES))
+    run.add_argument("--only", nargs="+", default=[], metavar="QUERY", help="run only these workload items")
+    run.add_argument("--no-first-start", action="store_true", help="skip timing our start with an empty store cache")
+    run.add_argument("--request-timeout", type=float, default=120.0, help="seconds before a request counts as failed")
+    run.add_argument("--workdir", type=Path, default=Path("/tmp/balikg-bench"), help="data, stores and logs")
+    run.add_argument("--out", type=Path, help="write the report here (default: standard output)")
+    run.set_defaults(handler=cmd_run)
+    generate = commands.add_parser("generate", help="write the real graph ×N with fresh IRIs")
+    generate.add_argument("--factor", type=int, required=True)
+    generate.add_argument("--out", type=Path, required=True)
+    generate.add_argument("--data-dir", type=Path, help="data to scale (default: the shipped graph)")
+    generate.set_defaults(handler=cmd_generate)
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

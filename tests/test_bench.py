@@ -1,0 +1,81 @@
+"""The benchmark harness (bench/) stays runnable: its generator's output conforms to the shapes, its inlined
+queries parse, and a very short run against all the real servers on loopback completes and agrees on
+answer sizes. About a minute in all: the ×2 validation (~25 s) and our server's first start (~12 s) dominate.
+"""
+
+import pyoxigraph as ox
+import pytest
+
+from bench import harness, report, servers
+from bench.generate import generate
+from bench.workload import workload
+from server.catalogue import Catalogue
+from server.datafiles import DataLayout
+from server.loader import load
+from server.store import OxigraphStore, write_store_dir
+from server.validation import validate
+
+
+def _data_triples(data_dir=None) -> int:
+    loaded = load(DataLayout.for_data_dir(data_dir))
+    return sum(loaded.triples_in(g) for g in loaded.data_graphs)
+
+
+def test_generated_x2_conforms_and_doubles_the_graph(tmp_path):
+    generate(2, tmp_path)
+    loaded = load(DataLayout.for_data_dir(tmp_path))
+    validation = validate(loaded)
+    assert validation.conforms, validation.render()
+    # The forum and the instruments are shared by every copy (their triples are not duplicated), so the
+    # graph grows a little less than ×2: at least 1.9×, never more than 2×.
+    ratio = sum(loaded.triples_in(g) for g in loaded.data_graphs) / _data_triples()
+    assert 1.9 <= ratio <= 2.0
+
+
+def _installed(name: str) -> bool:
+    try:
+        return bool(servers.executable(name))
+    except FileNotFoundError:
+        return False
+
+
+def test_inlined_queries_answer_like_bound_ones(tmp_path):
+    """The text sent to the other servers gives the same rows as our engine with bound parameters."""
+    write_store_dir(load(DataLayout()), tmp_path)
+    store = OxigraphStore(tmp_path)
+    catalogue = Catalogue()
+    for item in workload():
+        query = catalogue.get(item.name)
+        if query is None:
+            continue
+        values = {p.name: p.example for p in query.params}
+        bound = {name: ox.NamedNode(v) if kind == "iri" else ox.Literal(v, language=lang, datatype=ox.NamedNode(dt))
+                 for name, (kind, v, lang, dt) in query.bindings(values).items()}
+        expected = store.query(query.body, bindings=bound)
+        inlined = store.query(item.text)
+        if item.graph:
+            assert set(inlined.triples) == set(expected.triples), item.name
+        else:
+            project = lambda result: sorted(str(row[:len(query.columns)]) for row in result.rows)
+            assert project(inlined) == project(expected), item.name
+
+
+@pytest.mark.skipif(not (_installed("oxigraph") and _installed("rdflib-endpoint")),
+                    reason="pip install -e '.[bench]' for the other servers")
+def test_smoke_run_against_every_server(tmp_path):
+    settings = harness.Settings(scales=[1], duration=1, reps=3, connections=4, workdir=tmp_path,
+                                only=("tip-tiers", "adhoc-label-regex"), first_start=False, request_timeout=60)
+    (scale,) = harness.run(settings, log=lambda line: None)
+    assert set(scale.runs) == {"balikg", "balikg-nocache", *servers.NAMES}
+    for run in scale.runs.values():
+        assert run.startup_seconds > 0 and run.peak_rss > 10 * 2**20
+        assert set(run.results) == {"tip-tiers", "adhoc-label-regex"}
+        for measured in run.results.values():
+            assert measured.answer.size is not None, (run.name, measured.answer)
+            assert measured.latency.p50 > 0 and measured.throughput.rps > 0
+    for item in ("tip-tiers", "adhoc-label-regex"):
+        assert len({run.results[item].answer.size for run in scale.runs.values()}) == 1
+    text = report.render([scale], "python -m bench run --scale 1", 1, 3, 4)
+    rows = scale.runs["balikg"].results["tip-tiers"].answer.size
+    assert f"| tip-tiers | {' / '.join([str(rows)] * 5)} |" in text
+    assert "### Targets" in text
