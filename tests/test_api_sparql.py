@@ -275,3 +275,15 @@ def test_format_html_shows_results_as_a_page(live_server):
     r = httpx.get(live_server + "/sparql", params={"query": STATES, "format": "html"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert '<table id="results">' in r.text and "state/IDN" in r.text
+
+
+def test_query_and_update_together_is_400(live_server):
+    r = httpx.get(live_server + "/sparql", params={"query": "ASK {}", "update": "CLEAR ALL"})
+    assert r.status_code == 400
+    assert "either 'query' or 'update'" in r.text
+
+
+def test_an_overlong_url_is_414(strict_server):
+    base, _ = strict_server
+    r = httpx.get(base + "/sparql", params={"query": "ASK {} #" + "x" * 7000})
+    assert r.status_code == 414
