@@ -182,7 +182,7 @@ class RdflibStore:
 
     def query(self, sparql, *, bindings=None, dataset=None) -> QueryResult:
         from pyparsing.exceptions import ParseException
-        from rdflib import Dataset, Graph, URIRef
+        from rdflib import Dataset, URIRef
         from rdflib.plugins.sparql.processor import prepareQuery
 
         target = self._dataset

@@ -4,7 +4,6 @@ caching headers, CORS, and every limit (rows, sizes, time, concurrency, SERVICE)
 
 import csv
 import io
-import json
 import socket
 import threading
 import time
