@@ -32,20 +32,10 @@ FORMATS: dict[str, tuple[ox.RdfFormat, bool]] = {
 }
 
 
-def union_triples(loaded: LoadedGraph) -> list[ox.Triple]:
-    """The triples of the default graph (data graphs + ontology), each once, in a stable order."""
-    triples = {
-        ox.Triple(q.subject, q.predicate, q.object)
-        for graph in loaded.union_graphs
-        for q in loaded.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
-    }
-    return sorted(triples, key=str)
-
-
 def dump(loaded: LoadedGraph, fmt: str) -> bytes:
     """Serialise the graph in `fmt` (one of FORMATS)."""
     rdf_format, keeps_graphs = FORMATS[fmt]
     prefixes = PREFIXES if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
     if keeps_graphs:
         return ox.serialize(loaded.served_quads(), format=rdf_format, prefixes=prefixes)
-    return ox.serialize(union_triples(loaded), format=rdf_format, prefixes=prefixes)
+    return ox.serialize(loaded.union_triples(), format=rdf_format, prefixes=prefixes)

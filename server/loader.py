@@ -45,6 +45,12 @@ class LoadedGraph:
         their union as the default graph; the shapes are published as a file, not queried."""
         return [*self.data_graphs, ONTOLOGY_GRAPH]
 
+    def union_triples(self) -> list[ox.Triple]:
+        """The default graph as queries see it: every triple of the served graphs once, in a stable order."""
+        return sorted({ox.Triple(q.subject, q.predicate, q.object)
+                       for g in self.union_graphs
+                       for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(g))}, key=str)
+
     def served_quads(self) -> list[ox.Quad]:
         """Every quad of the served graphs, in a stable order."""
         quads = [q for g in self.union_graphs for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(g))]

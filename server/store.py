@@ -74,11 +74,7 @@ class Store(Protocol):
 def write_store_dir(loaded: LoadedGraph, directory: Path) -> None:
     """Write what the engines open: an Oxigraph database, the same quads as N-Quads, and metadata."""
     directory.mkdir(parents=True, exist_ok=True)
-    union = {
-        ox.Triple(q.subject, q.predicate, q.object)
-        for graph in loaded.union_graphs
-        for q in loaded.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
-    }
+    union = loaded.union_triples()
     quads = [*loaded.served_quads(), *(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in union)]
     (directory / QUADS_FILE).write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
     database = ox.Store(str(directory / OXIGRAPH_DIR))

@@ -60,7 +60,9 @@ def test_unknown_iris_are_404(live_server):
 
 
 def test_nothing_acceptable_is_406(live_server):
-    assert httpx.get(live_server + "/id/state/IDN", headers={"accept": "image/png"}).status_code == 406
+    for path in ("/id/state/IDN", "/def", "/shapes"):
+        r = httpx.get(live_server + path, headers={"accept": "image/png"})
+        assert r.status_code == 406 and "text/turtle" in r.text, path
 
 
 def test_ontology_and_shapes_dereference(live_server):

@@ -33,6 +33,11 @@ def _choose(request: Request, path: str) -> tuple[str, str | None]:
     return path, negotiation.choose(OFFERS, request.headers.get("accept"))
 
 
+def _not_acceptable(headers: dict) -> Response:
+    return Response("406: available as " + ", ".join(OFFERS) + "\n", status_code=406,
+                    media_type="text/plain; charset=utf-8", headers=headers)
+
+
 def _link_header(request: Request, path: str) -> str:
     base = str(request.base_url).rstrip("/")
     return ", ".join(f'<{base}/{path}{suffix}>; rel="alternate"; type="{media}"' for suffix, media in SUFFIXES.items())
@@ -63,8 +68,7 @@ async def resource(request: Request, path: str) -> Response:
         return _not_found(request, iri)
     headers = {"Link": _link_header(request, path), "Vary": "Accept"}
     if media_type is None:
-        return Response("406: available as " + ", ".join(OFFERS) + "\n", status_code=406,
-                        media_type="text/plain; charset=utf-8", headers=headers)
+        return _not_acceptable(headers)
     if media_type == "text/html":
         response = await _entity_page(request, iri)
         response.headers.update(headers)
@@ -143,7 +147,7 @@ async def ontology(request: Request, suffix: str = "") -> Response:
         return _not_found(request, BASE + path)
     headers = {"Link": _link_header(request, "def"), "Vary": "Accept"}
     if media_type is None:
-        return Response("406\n", status_code=406, headers=headers)
+        return _not_acceptable(headers)
     if media_type == "text/html":
         response = await _ontology_page(request)
         response.headers.update(headers)
@@ -202,5 +206,5 @@ async def shapes(request: Request, suffix: str = "") -> Response:
     if media_type == "text/turtle":
         return Response(text, media_type="text/turtle; charset=utf-8", headers=headers)
     if media_type is None:
-        return Response("406\n", status_code=406, headers=headers)
+        return _not_acceptable(headers)
     return Response(results.convert_turtle(text, media_type), media_type=media_type, headers=headers)

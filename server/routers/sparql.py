@@ -185,17 +185,12 @@ def _service_description(request: Request) -> Response:
         raise ProtocolError(406, "the service description is available as " + ", ".join(offers))
     endpoint = str(request.url.replace(query=""))
     triples = service_description.describe(
-        endpoint, str(request.url_for("void_description")) if _has_route(request, "void_description")
-        else str(request.base_url) + ".well-known/void",
+        endpoint, str(request.url_for("void_description")),
         state.dataset.named_graphs, state.dataset.triples, federation=bool(state.settings.service_allowlist),
     )
     media = media_type + ("; charset=utf-8" if media_type.startswith("text/") else "")
     return Response(results.serialize_triples(triples, media_type), media_type=media,
                     headers={"Vary": "Accept, Accept-Encoding"})
-
-
-def _has_route(request: Request, name: str) -> bool:
-    return any(getattr(route, "name", None) == name for route in request.app.routes)
 
 
 DEFAULT_QUERY = """PREFIX bp:   <https://w3id.org/bali-process-kg/def#>
