@@ -38,7 +38,9 @@ def test_settings_table_matches_the_settings_class():
         default, meaning = documented[name]
         assert meaning == field.description, name
         if field.default not in (None, []) and field.default_factory is None:
-            assert default == f"`{field.default}`", name
+            # written as it is set in the environment (booleans as true/false)
+            shown = str(field.default).lower() if isinstance(field.default, bool) else field.default
+            assert default == f"`{shown}`", name
 
 
 def test_seed_figures_doc_agrees_with_the_query_output():
