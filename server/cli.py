@@ -95,7 +95,8 @@ def cmd_serve(args) -> int:
         return 1
     print(f"Graph {dataset.version}: {dataset.triples} triples, {len(dataset.named_graphs)} named graphs, valid.")
     print(f"SPARQL endpoint: http://{settings.host}:{settings.port}/sparql", flush=True)
-    uvicorn.run(create_app(settings, dataset=dataset), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(create_app(settings, dataset=dataset), host=settings.host, port=settings.port, log_level="info",
+                access_log=settings.access_log)
     return 0
 
 

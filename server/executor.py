@@ -15,8 +15,12 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import pickle
+import socket
+import struct
 import time
 from dataclasses import dataclass, field
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 
 from . import negotiation, results
@@ -127,37 +131,57 @@ def _worker_main(connection, engine: str, directory: str) -> None:
 
 
 class _Worker:
+    """One worker process and its end of a socket pair.
+
+    The worker speaks `multiprocessing.Connection` framing (a 4-byte big-endian length, or -1 and an
+    8-byte length, then a pickle). The event loop reads and writes that framing itself on an asyncio
+    stream, so a request costs no thread hop and a large answer is read as it arrives.
+    """
+
     def __init__(self, engine: str, directory: Path):
         self.connection, child = _CONTEXT.Pipe()
         self.process = _CONTEXT.Process(target=_worker_main, args=(child, engine, str(directory)), daemon=True)
         self.process.start()
         child.close()
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    async def _stream(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        if self._reader is None:
+            sock = socket.socket(fileno=os.dup(self.connection.fileno()))
+            self._reader, self._writer = await asyncio.open_unix_connection(sock=sock, limit=2**20)
+        return self._reader, self._writer
+
+    async def send(self, message) -> None:
+        _, writer = await self._stream()
+        payload = ForkingPickler.dumps(message)
+        size = len(payload)
+        header = struct.pack("!i", size) if size <= 0x7FFFFFFF else struct.pack("!i", -1) + struct.pack("!Q", size)
+        writer.write(header + bytes(payload))
+        await writer.drain()
 
     async def receive(self, timeout: float | None):
-        loop = asyncio.get_running_loop()
-        future = loop.create_future()
-        fd = self.connection.fileno()
+        return await asyncio.wait_for(self._read_message(), timeout)
 
-        def readable():
-            if not future.done():
-                future.set_result(None)
-
-        loop.add_reader(fd, readable)
+    async def _read_message(self):
+        reader, _ = await self._stream()
         try:
-            await asyncio.wait_for(future, timeout)
-        finally:
-            loop.remove_reader(fd)
-        # uvloop leaves the descriptor non-blocking, and a large answer arrives in several chunks: read it
-        # whole, blocking, off the event loop.
-        os.set_blocking(fd, True)
-        try:
-            return await loop.run_in_executor(None, self.connection.recv)
-        except EOFError:
+            (size,) = struct.unpack("!i", await reader.readexactly(4))
+            if size == -1:
+                (size,) = struct.unpack("!Q", await reader.readexactly(8))
+            return pickle.loads(await reader.readexactly(size))
+        except (asyncio.IncompleteReadError, ConnectionError):
             raise WorkerFailed("the query worker stopped unexpectedly") from None
+
+    def _close_stream(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._reader = self._writer = None
 
     def kill(self) -> None:
         self.process.kill()
         self.process.join(timeout=5)
+        self._close_stream()
         self.connection.close()
 
     def stop(self) -> None:
@@ -168,6 +192,7 @@ class _Worker:
         self.process.join(timeout=5)
         if self.process.is_alive():
             self.process.kill()
+        self._close_stream()
         self.connection.close()
 
 
@@ -266,7 +291,7 @@ class QueryExecutor:
         try:
             worker = await self._idle.get()
             started = time.monotonic()
-            worker.connection.send(request)
+            await worker.send(request)
             try:
                 outcome = await worker.receive(self.timeout)
             except (asyncio.TimeoutError, WorkerFailed) as error:
