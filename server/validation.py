@@ -1,13 +1,18 @@
 """Validation: checks a loaded graph against the SHACL shapes and turns pyshacl's report into findings.
 
-pyshacl runs with the ontology as `ont_graph` and RDFS inference, so class targets reach subclasses.
+pySHACL runs with the ontology as `ont_graph` (mixed into the data graph), so SHACL's instance rule,
+rdf:type/rdfs:subClassOf*, makes class targets and sh:class reach subclasses without RDFS inference (which
+would cost more than half of the run and entail nothing the shapes use). The SPARQL constraints of node
+shapes are taken out of pySHACL's hands and answered by Oxigraph, one query per constraint for all focus
+nodes (`_split_sparql_constraints`): pySHACL runs them once per focus node with rdflib, which made
+validation grow with the square of the data.
 A finding names the file(s) that describe the focus node, the focus node, the path, the node shape
 (`<Class>Shape`) and property shape involved, and the message. Violations refuse a load; warnings
 (e.g. a missing Indonesian label) are reported but do not.
 """
 
+import re
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +20,6 @@ import pyoxigraph as ox
 import pyshacl
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS
-from rdflib.plugins.sparql import processor
 
 from .datafiles import ONTOLOGY_GRAPH, SHAPES_GRAPH
 from .loader import LoadedGraph
@@ -77,27 +81,97 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-@contextmanager
-def _reuse_translated_sparql():
-    """pySHACL hands rdflib the text of a SPARQL-based constraint once per focus node, and rdflib parses it
-    every time (about 40 ms each, 600+ times for our graph). While validating, translate each distinct text
-    once and reuse the prepared query, which rdflib supports for repeated evaluation with new bindings."""
-    original = processor.SPARQLProcessor.query
-    prepared: dict = {}
+@dataclass(frozen=True)
+class _SparqlConstraint:
+    """A SHACL-SPARQL constraint of a node shape, evaluated by Oxigraph instead of pySHACL."""
 
-    def query(self, strOrQuery, initBindings=None, initNs=None, base=None, DEBUG=False):
-        if isinstance(strOrQuery, str):
-            key = (strOrQuery, base, tuple(sorted((initNs or {}).items())))
-            if key not in prepared:
-                prepared[key] = processor.translateQuery(processor.parseQuery(strOrQuery), base, initNs)
-            strOrQuery = prepared[key]
-        return original(self, strOrQuery, initBindings, initNs, base, DEBUG)
+    shape: object  # the node shape (URIRef or BNode in the shapes graph)
+    constraint: object  # the sh:SPARQLConstraint node
+    targets: tuple[str, ...]  # sh:targetClass IRIs
+    select: str  # the sh:select text, with its prefix declarations prepended
+    messages: tuple[str, ...]
+    severity: str
 
-    processor.SPARQLProcessor.query = query
-    try:
-        yield
-    finally:
-        processor.SPARQLProcessor.query = original
+
+_LEADING_PROLOGUE = re.compile(r"^\s*(PREFIX|BASE)\b", re.I)
+
+
+def _split_sparql_constraints(shapes: Graph) -> tuple[Graph, list[_SparqlConstraint]]:
+    """Take the SPARQL constraints of class-targeted node shapes out of the shapes graph.
+
+    pySHACL evaluates such a constraint once per focus node with rdflib (a fresh query each time, with a
+    join order that makes a uniqueness check quadratic); Oxigraph answers it for all focus nodes in one
+    query. What pySHACL still sees is everything else. Constraints of other forms (property shapes,
+    other target kinds, ASK, a query with its own prologue, deactivated ones) stay with pySHACL."""
+    kept = Graph()
+    for triple in shapes:
+        kept.add(triple)
+    offloaded = []
+    for shape, constraint in list(shapes.subject_objects(SH.sparql)):
+        select = shapes.value(constraint, SH.select)
+        targets = tuple(str(t) for t in shapes.objects(shape, SH.targetClass))
+        other_targets = any((shape, p, None) in shapes for p in (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target))
+        if ((shape, RDF.type, SH.NodeShape) not in shapes or not targets or other_targets or select is None
+                or _LEADING_PROLOGUE.match(str(select)) or shapes.value(constraint, SH.deactivated) is not None):
+            continue
+        prologue = "".join(
+            f"PREFIX {shapes.value(declaration, SH.prefix)}: <{shapes.value(declaration, SH.namespace)}>\n"
+            for ontology in shapes.objects(constraint, SH.prefixes)
+            for declaration in shapes.objects(ontology, SH.declare)
+        )
+        messages = [*shapes.objects(constraint, SH.message)] or [*shapes.objects(shape, SH.message)]
+        severity = shapes.value(shape, SH.severity) or SH.Violation
+        offloaded.append(_SparqlConstraint(
+            shape, constraint, targets, prologue + str(select), tuple(str(m) for m in messages),
+            str(severity).rsplit("#", 1)[-1],
+        ))
+        kept.remove((shape, SH.sparql, constraint))
+    return kept, offloaded
+
+
+def _evaluate_sparql_constraints(constraints: list[_SparqlConstraint], loaded: LoadedGraph, shapes: Graph):
+    """Findings of the offloaded constraints: the constraint's query over the data graphs (plus the ontology,
+    for subclass typing), joined with the shape's focus nodes — instances of a target class or of one of
+    its subclasses, as SHACL's instance rule says. Evaluating the query once and keeping the rows whose
+    $this is a focus node gives what SHACL's pre-binding of $this gives, for queries (like ours) in which
+    $this is bound by a triple pattern of the top-level group."""
+    graphs = [ox.NamedNode(g) for g in [*loaded.data_graphs, ONTOLOGY_GRAPH]]
+    for item in constraints:
+        select_part, prologue = _split_prologue(item.select)
+        targets = " ".join(f"<{t}>" for t in item.targets)
+        query = (f"{prologue}SELECT DISTINCT * WHERE {{ {{ {select_part} }} "
+                 f"FILTER EXISTS {{ VALUES ?__target {{ {targets} }} $this a/<{RDFS.subClassOf}>* ?__target }} }}")
+        solutions = loaded.store.query(query, default_graph=graphs)
+        names = [v.value for v in solutions.variables]
+        for row in solutions:
+            bound = {name: row[name] for name in names if row[name] is not None}
+            focus = bound["this"]
+            text = "; ".join(_fill_message(m, bound) for m in item.messages) or "(no message)"
+            yield Finding(
+                severity=item.severity,
+                focus=focus.value,
+                path=None,
+                value=_short(URIRef(focus.value), shapes),
+                node_shape=_short(item.shape, shapes),
+                source_shape=_short(item.constraint, shapes) if isinstance(item.constraint, URIRef) else "sh:sparql",
+                message=text,
+                files=tuple(sorted(_relative(p) for p in loaded.subject_files.get(focus.value, ()))),
+            )
+
+
+def _split_prologue(text: str) -> tuple[str, str]:
+    """Separate the PREFIX lines we prepended from the SELECT, so the SELECT can become a subquery."""
+    lines = text.split("\n")
+    prologue = [line for line in lines if _LEADING_PROLOGUE.match(line)]
+    body = [line for line in lines if not _LEADING_PROLOGUE.match(line)]
+    return "\n".join(body), "".join(line + "\n" for line in prologue)
+
+
+def _fill_message(message: str, bound: dict) -> str:
+    """SHACL-SPARQL message templates: {?name} or {$name} becomes the bound value's lexical form."""
+    for name, term in bound.items():
+        message = re.sub(r"\{[?$]" + re.escape(name) + r"\}", lambda _: term.value, message)
+    return message
 
 
 def _to_rdflib(store: ox.Store, graphs: list[str]) -> Graph:
@@ -125,13 +199,14 @@ def validate(loaded: LoadedGraph) -> ValidationReport:
     shapes = _to_rdflib(loaded.store, [SHAPES_GRAPH])
     shapes.bind("bp", "https://w3id.org/bali-process-kg/def#")
     shapes.bind("shapes", "https://w3id.org/bali-process-kg/shapes#")
-    with _reuse_translated_sparql():
-        _, report, _ = pyshacl.validate(
-            data, shacl_graph=shapes, ont_graph=ontology, inference="rdfs", abort_on_first=False,
-            allow_warnings=True,
-        )
+    core_shapes, sparql_constraints = _split_sparql_constraints(shapes)
+    _, report, _ = pyshacl.validate(
+        data, shacl_graph=core_shapes, ont_graph=ontology, inference="none", abort_on_first=False,
+        allow_warnings=True,
+    )
     types = _TypeIndex(data, ontology)
-    return ValidationReport(tuple(_findings(report, shapes, types, loaded)))
+    return ValidationReport((*_findings(report, shapes, types, loaded),
+                             *_evaluate_sparql_constraints(sparql_constraints, loaded, shapes)))
 
 
 class _TypeIndex:

@@ -63,3 +63,20 @@ def test_report_names_the_file_of_the_focus_node(tmp_path):
     (finding,) = [f for f in report.violations if f.source_shape == "shapes:hasSource"]
     assert finding.files == (str(tmp_path / "data" / "StateShape--no-source.ttl"),)
     assert "StateShape--no-source.ttl" in report.render()
+
+
+def test_every_sparql_constraint_is_answered_by_oxigraph_not_per_focus_node_by_pyshacl():
+    from server.validation import SH, _split_sparql_constraints
+
+    shapes = Graph().parse(FIXTURES.parent.parent.parent / "ontology" / "shapes.ttl")
+    left_to_pyshacl, offloaded = _split_sparql_constraints(shapes)
+    assert len(offloaded) == len(list(shapes.subject_objects(SH.sparql))) > 0
+    assert list(left_to_pyshacl.subject_objects(SH.sparql)) == []
+
+
+def test_sparql_constraint_message_names_the_bound_values(tmp_path):
+    report = _validate_fixture(FIXTURES / "invalid" / "TreatyActionShape--before-opening-for-signature.ttl", tmp_path)
+    (finding,) = [f for f in report.violations if f.node_shape == "shapes:TreatyActionShape"]
+    assert finding.message == "The action's date (2000-11-15) is before the instrument opened for signature (2000-12-12)."
+    assert finding.source_shape == "sh:sparql"
+    assert finding.files == (str(tmp_path / "data" / "TreatyActionShape--before-opening-for-signature.ttl"),)
