@@ -43,6 +43,8 @@ PINNED_TREATY_ACTIONS = [
     ("idn--untoc--ratification", "Ratification", "IDN", "untoc", "2009-04-20"),  # BGBl. III relay + observerid.com
     ("phl--actip--ratification", "Ratification", "PHL", "actip", "2017-02-07"),  # ASEAN Tribune + Canadian Inquirer
     ("tha--actip--ratification", "Ratification", "THA", "actip", "2016-07-24"),  # The Diplomat + SeafoodSource
+    ("syr--tip-protocol--ratification", "Ratification", "SYR", "tip-protocol", "2009-04-08"),  # BGBl. III 78/2009 + AUC CMRS (signed 2000, ratified 2009)
+    ("jor--untoc--ratification", "Ratification", "JOR", "untoc", "2009-05-22"),  # BGBl. III 145/2011 + AUC CMRS (signed 2002, ratified 2009)
 ]
 
 
@@ -91,6 +93,10 @@ def test_pinned_indonesian_law_21_2007(loaded_graph):
     ("CHN", 2017, "Tier3"),  # CNN + The Aquila Report
     ("PHL", 2016, "Tier1"),  # Tawid News + Asia Foundation
     ("JPN", 2018, "Tier1"),  # ecoi.net copy of the 2018 report + Kyodo
+    ("FJI", 2015, "Tier2"),  # State Department archive of the 2015 narrative + FBC News
+    ("SGP", 2015, "Tier2"),  # ecoi.net copy of the 2015 narrative + The Online Citizen
+    ("MMR", 2015, "Tier2WatchList"),  # copy of the 2015 report page + State Department waiver memorandum
+    ("FRA", 2016, "Tier1"),  # 2016 narrative (State Department archive) + the 2017 narrative's look back
 ])
 def test_pinned_tip_tiers(loaded_graph, state, year, tier):
     assert ask(loaded_graph, f'ASK {{ ?r a bp:TipReportRanking ; bp:jurisdiction id:state\\/{state} ; '
