@@ -9,6 +9,7 @@ whether the cap cut the result short. Choosing the format is `negotiation`'s job
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring as _json_string
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
@@ -52,8 +53,10 @@ def serialize(result: QueryResult, media_type: str, max_rows: int) -> Serialized
     fmt = BINDINGS_TYPES[media_type]
     if result.kind == "boolean":
         return SerializedResult(media_type, _BOOLEAN_WRITERS[fmt](result.boolean), False, 1)
-    rows, truncated = _take(result.rows, max_rows)
-    return SerializedResult(media_type, _BINDINGS_WRITERS[fmt](result.variables, rows), truncated, len(rows))
+    # Rows are written as they are pulled from the engine, so a large answer is never held twice in memory.
+    rows = _Capped(result.rows, max_rows)
+    body = _BINDINGS_WRITERS[fmt](result.variables, rows)
+    return SerializedResult(media_type, body, rows.truncated, rows.count)
 
 
 def _take(iterator, limit: int) -> tuple[list, bool]:
@@ -63,6 +66,22 @@ def _take(iterator, limit: int) -> tuple[list, bool]:
             return items, True
         items.append(item)
     return items, False
+
+
+class _Capped:
+    """Yields at most `limit` items; afterwards `count` says how many and `truncated` whether more existed."""
+
+    def __init__(self, iterator, limit: int):
+        self._iterator, self._limit = iterator, limit
+        self.count, self.truncated = 0, False
+
+    def __iter__(self):
+        for item in self._iterator:
+            if self.count == self._limit:
+                self.truncated = True
+                return
+            self.count += 1
+            yield item
 
 
 # ---- JSON -------------------------------------------------------------------------------------------
@@ -87,9 +106,30 @@ def _json_term(term) -> dict:
 
 
 def _json_bindings(variables, rows) -> bytes:
-    bindings = [{v: _json_term(t) for v, t in zip(variables, row) if t is not None} for row in rows]
-    return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}},
-                      ensure_ascii=False, separators=(",", ":")).encode()
+    # Written piece by piece (same bytes as json.dumps of the whole document with compact separators),
+    # so that no dictionary per row is built.
+    names = [_json_string(v) for v in variables]
+    parts = ['{"head":{"vars":[', ",".join(names), ']},"results":{"bindings":[']
+    separator = ""
+    for row in rows:
+        parts.append(separator + "{" + ",".join(f"{name}:{_json_term_text(t)}" for name, t in zip(names, row)
+                                                if t is not None) + "}")
+        separator = ","
+    parts.append("]}}")
+    return "".join(parts).encode()
+
+
+def _json_term_text(term) -> str:
+    if isinstance(term, ox.Literal):
+        text = '{"type":"literal","value":' + _json_string(term.value)
+        if term.language:
+            return text + ',"xml:lang":' + _json_string(term.language) + "}"
+        if term.datatype.value != XSD_STRING:
+            return text + ',"datatype":' + _json_string(term.datatype.value) + "}"
+        return text + "}"
+    if isinstance(term, ox.NamedNode):
+        return '{"type":"uri","value":' + _json_string(term.value) + "}"
+    return json.dumps(_json_term(term), ensure_ascii=False, separators=(",", ":"))
 
 
 def _json_boolean(value: bool) -> bytes:
