@@ -1,0 +1,46 @@
+"""The result writers produce the SPARQL 1.1 result formats, whatever the terms hold, and honour the row cap."""
+
+import json
+
+import pyoxigraph as ox
+import pytest
+
+from server import results
+from server.store import QueryResult
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+TERMS = [
+    ox.NamedNode("https://w3id.org/bali-process-kg/id/state/IDN"),
+    ox.Literal('quote " backslash \\ newline \n tab \t control \u0001 non-ASCII é 中'),
+    ox.Literal("Perdagangan Orang", language="id"),
+    ox.Literal("2009-04-20", datatype=ox.NamedNode(XSD + "date")),
+    ox.BlankNode("b0"),
+]
+
+
+def _bindings(rows):
+    return QueryResult("bindings", variables=["x", "y"], rows=iter(rows))
+
+
+def test_json_results_parse_to_the_terms_written():
+    rows = [(term, None) for term in TERMS]
+    written = results.serialize(_bindings(rows), "application/sparql-results+json", 100)
+    document = json.loads(written.body)
+    assert document["head"] == {"vars": ["x", "y"]}
+    got = [b["x"] for b in document["results"]["bindings"]]
+    assert got == [
+        {"type": "uri", "value": TERMS[0].value},
+        {"type": "literal", "value": TERMS[1].value},
+        {"type": "literal", "value": "Perdagangan Orang", "xml:lang": "id"},
+        {"type": "literal", "value": "2009-04-20", "datatype": XSD + "date"},
+        {"type": "bnode", "value": "b0"},
+    ]
+    assert all("y" not in b for b in document["results"]["bindings"])  # unbound stays absent
+
+
+@pytest.mark.parametrize("media_type", sorted(results.BINDINGS_TYPES))
+@pytest.mark.parametrize("available,cap,count,truncated", [(0, 5, 0, False), (5, 5, 5, False), (6, 5, 5, True), (3, 0, 0, True)])
+def test_row_cap_counts_and_flags(media_type, available, cap, count, truncated):
+    rows = [(ox.Literal(str(i)), None) for i in range(available)]
+    written = results.serialize(_bindings(rows), media_type, cap)
+    assert (written.count, written.truncated) == (count, truncated)
