@@ -157,8 +157,12 @@ class _Worker:
         payload = ForkingPickler.dumps(message)
         size = len(payload)
         header = struct.pack("!i", size) if size <= 0x7FFFFFFF else struct.pack("!i", -1) + struct.pack("!Q", size)
-        writer.write(header + bytes(payload))
-        await writer.drain()
+        try:
+            writer.write(header)
+            writer.write(payload)
+            await writer.drain()
+        except (ConnectionError, OSError):
+            raise WorkerFailed("the query worker stopped unexpectedly") from None
 
     async def receive(self, timeout: float | None):
         return await asyncio.wait_for(self._read_message(), timeout)
@@ -263,11 +267,25 @@ class QueryExecutor:
     async def _spawn(self) -> None:
         worker = _Worker(self.engine, self.directory)
         self._all.add(worker)
-        message = await worker.receive(self.start_timeout)
-        if not (isinstance(message, tuple) and message[0] == "ready"):
-            raise WorkerFailed(f"query worker failed to start: {message!r}")
+        try:
+            message = await worker.receive(self.start_timeout)
+            if not (isinstance(message, tuple) and message[0] == "ready"):
+                raise WorkerFailed(f"query worker failed to start: {message!r}")
+        except (WorkerFailed, asyncio.TimeoutError):
+            worker.kill()
+            self._all.discard(worker)
+            raise
         self.version = message[1]
         self._idle.put_nowait(worker)
+
+    async def _respawn(self) -> None:
+        """Start a replacement worker, trying again (after a pause) while starting fails, so that the pool
+        never stays short of a worker."""
+        while True:
+            try:
+                return await self._spawn()
+            except (WorkerFailed, asyncio.TimeoutError):
+                await asyncio.sleep(1.0)
 
     async def stop(self) -> None:
         for task in self._respawns:
@@ -289,9 +307,8 @@ class QueryExecutor:
             raise Saturated(f"{self._pending} queries are running or waiting; try again shortly")
         self._pending += 1
         try:
-            worker = await self._idle.get()
+            worker = await self._handed_over(request)
             started = time.monotonic()
-            await worker.send(request)
             try:
                 outcome = await worker.receive(self.timeout)
             except (asyncio.TimeoutError, WorkerFailed) as error:
@@ -307,9 +324,24 @@ class QueryExecutor:
         finally:
             self._pending -= 1
 
+    async def _handed_over(self, request: QueryRequest) -> _Worker:
+        """An idle worker that has accepted `request`. A worker found dead before it got the query (killed
+        from outside, e.g. by the kernel's OOM killer) is replaced and the next idle one is tried, so the
+        client never sees that failure; one that dies while running a query is the query's failure."""
+        for _ in range(self.size + 1):
+            worker = await self._idle.get()
+            if worker.process.is_alive():
+                try:
+                    await worker.send(request)
+                    return worker
+                except WorkerFailed:
+                    pass
+            self._replace(worker)
+        raise WorkerFailed("no query worker could be started")
+
     def _replace(self, worker: _Worker) -> None:
         worker.kill()
         self._all.discard(worker)
-        task = asyncio.get_running_loop().create_task(self._spawn())
+        task = asyncio.get_running_loop().create_task(self._respawn())
         self._respawns.add(task)
         task.add_done_callback(self._respawns.discard)

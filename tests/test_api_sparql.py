@@ -4,10 +4,13 @@ caching headers, CORS, and every limit (rows, sizes, time, concurrency, SERVICE)
 
 import csv
 import io
+import os
+import signal
 import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from xml.etree import ElementTree
 
 import httpx
@@ -286,3 +289,15 @@ def test_an_overlong_url_is_414(strict_server):
     base, _ = strict_server
     r = httpx.get(base + "/sparql", params={"query": "ASK {} #" + "x" * 7000})
     assert r.status_code == 414
+
+
+def test_workers_killed_from_outside_are_replaced_without_failing_a_request(strict_server):
+    base, process = strict_server
+    workers = [pid for pid in child_pids(process.pid)
+               if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    assert workers
+    for pid in workers:  # as the kernel's OOM killer would
+        os.kill(pid, signal.SIGKILL)
+    time.sleep(0.2)
+    answers = [httpx.post(base + "/sparql", data={"query": f"ASK {{}} # {i}"}, timeout=60) for i in range(4)]
+    assert [a.status_code for a in answers] == [200] * 4
