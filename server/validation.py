@@ -88,12 +88,14 @@ class _SparqlConstraint:
     shape: object  # the node shape (URIRef or BNode in the shapes graph)
     constraint: object  # the sh:SPARQLConstraint node
     targets: tuple[str, ...]  # sh:targetClass IRIs
-    select: str  # the sh:select text, with its prefix declarations prepended
+    prologue: str  # PREFIX lines from the constraint's sh:prefixes declarations
+    select: str  # the sh:select text
     messages: tuple[str, ...]
     severity: str
 
 
 _LEADING_PROLOGUE = re.compile(r"^\s*(PREFIX|BASE)\b", re.I)
+_PROJECTS_THIS = re.compile(r"\bSELECT\b[^{]*[?$]this\b", re.I)
 
 
 def _split_sparql_constraints(shapes: Graph) -> tuple[Graph, list[_SparqlConstraint]]:
@@ -102,7 +104,8 @@ def _split_sparql_constraints(shapes: Graph) -> tuple[Graph, list[_SparqlConstra
     pySHACL evaluates such a constraint once per focus node with rdflib (a fresh query each time, with a
     join order that makes a uniqueness check quadratic); Oxigraph answers it for all focus nodes in one
     query. What pySHACL still sees is everything else. Constraints of other forms (property shapes,
-    other target kinds, ASK, a query with its own prologue, deactivated ones) stay with pySHACL."""
+    other target kinds, ASK, a SELECT that does not project $this or has its own prologue, deactivated
+    ones) stay with pySHACL."""
     kept = Graph()
     for triple in shapes:
         kept.add(triple)
@@ -112,7 +115,8 @@ def _split_sparql_constraints(shapes: Graph) -> tuple[Graph, list[_SparqlConstra
         targets = tuple(str(t) for t in shapes.objects(shape, SH.targetClass))
         other_targets = any((shape, p, None) in shapes for p in (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target))
         if ((shape, RDF.type, SH.NodeShape) not in shapes or not targets or other_targets or select is None
-                or _LEADING_PROLOGUE.match(str(select)) or shapes.value(constraint, SH.deactivated) is not None):
+                or _LEADING_PROLOGUE.match(str(select)) or not _PROJECTS_THIS.search(str(select))
+                or shapes.value(constraint, SH.deactivated) is not None):
             continue
         prologue = "".join(
             f"PREFIX {shapes.value(declaration, SH.prefix)}: <{shapes.value(declaration, SH.namespace)}>\n"
@@ -122,7 +126,7 @@ def _split_sparql_constraints(shapes: Graph) -> tuple[Graph, list[_SparqlConstra
         messages = [*shapes.objects(constraint, SH.message)] or [*shapes.objects(shape, SH.message)]
         severity = shapes.value(shape, SH.severity) or SH.Violation
         offloaded.append(_SparqlConstraint(
-            shape, constraint, targets, prologue + str(select), tuple(str(m) for m in messages),
+            shape, constraint, targets, prologue, str(select), tuple(str(m) for m in messages),
             str(severity).rsplit("#", 1)[-1],
         ))
         kept.remove((shape, SH.sparql, constraint))
@@ -137,9 +141,8 @@ def _evaluate_sparql_constraints(constraints: list[_SparqlConstraint], loaded: L
     $this is bound by a triple pattern of the top-level group."""
     graphs = [ox.NamedNode(g) for g in [*loaded.data_graphs, ONTOLOGY_GRAPH]]
     for item in constraints:
-        select_part, prologue = _split_prologue(item.select)
         targets = " ".join(f"<{t}>" for t in item.targets)
-        query = (f"{prologue}SELECT DISTINCT * WHERE {{ {{ {select_part} }} "
+        query = (f"{item.prologue}SELECT DISTINCT * WHERE {{ {{ {item.select} }} "
                  f"FILTER EXISTS {{ VALUES ?__target {{ {targets} }} $this a/<{RDFS.subClassOf}>* ?__target }} }}")
         solutions = loaded.store.query(query, default_graph=graphs)
         names = [v.value for v in solutions.variables]
@@ -157,14 +160,6 @@ def _evaluate_sparql_constraints(constraints: list[_SparqlConstraint], loaded: L
                 message=text,
                 files=tuple(sorted(_relative(p) for p in loaded.subject_files.get(focus.value, ()))),
             )
-
-
-def _split_prologue(text: str) -> tuple[str, str]:
-    """Separate the PREFIX lines we prepended from the SELECT, so the SELECT can become a subquery."""
-    lines = text.split("\n")
-    prologue = [line for line in lines if _LEADING_PROLOGUE.match(line)]
-    body = [line for line in lines if not _LEADING_PROLOGUE.match(line)]
-    return "\n".join(body), "".join(line + "\n" for line in prologue)
 
 
 def _fill_message(message: str, bound: dict) -> str:
