@@ -279,13 +279,15 @@ class QueryExecutor:
         self._idle.put_nowait(worker)
 
     async def _respawn(self) -> None:
-        """Start a replacement worker, trying again (after a pause) while starting fails, so that the pool
-        never stays short of a worker."""
+        """Start a replacement worker, trying again while starting fails (after 1, 2, 4 … up to 30 s), so
+        that the pool never stays short of a worker."""
+        pause = 1.0
         while True:
             try:
                 return await self._spawn()
             except (WorkerFailed, asyncio.TimeoutError):
-                await asyncio.sleep(1.0)
+                await asyncio.sleep(pause)
+                pause = min(2 * pause, 30.0)
 
     async def stop(self) -> None:
         for task in self._respawns:
