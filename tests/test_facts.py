@@ -147,7 +147,7 @@ def test_every_member_state_has_a_status_record_or_a_documented_gap(loaded_graph
         iso = row["iso"].value
         has_record = ask(loaded_graph, f"""ASK {{
             {{ ?a bp:party <{row['state'].value}> ; bp:instrument id:instrument\\/{instrument} ; bp:date ?d }}
-            UNION {{ ?a a bp:NonPartyStatement ; bp:party <{row['state'].value}> ; bp:instrument id:instrument\\/{instrument} }}
+            UNION {{ ?a a ?statement ; bp:party <{row['state'].value}> ; bp:instrument id:instrument\\/{instrument} FILTER (?statement IN (bp:NonPartyStatement, bp:PartyStatement)) }}
         }}""")
         if not has_record and not re.search(rf"\b{iso}\b", GAPS):
             missing.append(iso)
@@ -162,7 +162,7 @@ def test_every_member_state_has_a_sourced_tip_protocol_status():
     loaded = load(DataLayout())
     unknown = [r["iso"].value for r in select(loaded, MEMBER_STATES) if not ask(loaded, f"""ASK {{
         {{ ?a bp:party <{r['state'].value}> ; bp:instrument id:instrument\\/tip-protocol ; bp:date ?d }}
-        UNION {{ ?a a bp:NonPartyStatement ; bp:party <{r['state'].value}> ; bp:instrument id:instrument\\/tip-protocol }} }}""")]
+        UNION {{ ?a a ?statement ; bp:party <{r['state'].value}> ; bp:instrument id:instrument\\/tip-protocol FILTER (?statement IN (bp:NonPartyStatement, bp:PartyStatement)) }} }}""")]
     assert unknown == []
 
 

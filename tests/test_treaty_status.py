@@ -1,0 +1,118 @@
+"""How the treaty-status and seed-figures queries decide a member state's status from its records.
+
+Each test builds a small world of made-up states (the ontology plus a few records, no real facts) and
+runs the shipped query on it, so the rules are pinned independently of what the real data holds.
+"""
+
+import pyoxigraph as ox
+import pytest
+
+from server.catalogue import Catalogue
+from server.datafiles import DataLayout
+
+CATALOGUE = Catalogue()
+WORLD = """
+@prefix bp: <https://w3id.org/bali-process-kg/def#> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix id: <https://w3id.org/bali-process-kg/id/> .
+@prefix src: <https://example.org/source/> .
+
+id:instrument\\/tip-protocol a bp:Instrument .
+"""
+
+
+def state(code: str) -> str:
+    return (f"id:state\\/{code} a bp:State ; rdfs:label \"{code}\"@en ; bp:iso3 \"{code}\" .\n"
+            f"id:membership\\/{code.lower()} org:member id:state\\/{code} ; "
+            "org:organization id:forum\\/bali-process ; org:role bp:MemberRole .\n")
+
+
+def record(node: str, kind: str, code: str, prop: str, value: str) -> str:
+    datatype = {4: "gYear", 7: "gYearMonth"}.get(len(value), "date")
+    return (f"id:{node} a bp:{kind} ; bp:party id:state\\/{code} ; bp:instrument id:instrument\\/tip-protocol ; "
+            f"bp:{prop} \"{value}\"^^xsd:{datatype} ; dcterms:source src:{node.replace('/', '-')} .\n")
+
+
+@pytest.fixture(scope="module")
+def world():
+    store = ox.Store()
+    store.load(path=str(DataLayout().ontology_file), format=ox.RdfFormat.TURTLE)
+    turtle = WORLD + "".join(state(code) for code in ("AAA", "BBB", "CCC", "DDD", "EEE", "FFF")) + "".join([
+        record("action\\/aaa-ratification", "Ratification", "AAA", "date", "2005-06-01"),
+        record("action\\/aaa-signature", "Signature", "AAA", "date", "2001-01-10"),
+        record("party-statement\\/bbb", "PartyStatement", "BBB", "asOf", "2003"),
+        record("party-statement\\/ccc", "PartyStatement", "CCC", "asOf", "2010-03-31"),
+        record("action\\/ccc-accession", "Accession", "CCC", "date", "2012-02-02"),
+        record("non-party\\/ddd", "NonPartyStatement", "DDD", "asOf", "2020-03-31"),
+        record("action\\/eee-signature", "Signature", "EEE", "date", "2002-12-11"),
+        record("party-statement\\/fff", "PartyStatement", "FFF", "asOf", "2008-07"),
+    ])
+    store.load(turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE)
+    return store
+
+
+def run(store, query_id: str, **values) -> list[dict]:
+    query = CATALOGUE.get(query_id)
+    substitutions = {
+        ox.Variable(name): ox.Literal(value, datatype=ox.NamedNode(datatype)) if kind == "literal"
+        else ox.NamedNode(value) if kind == "iri" else ox.Literal(value)
+        for name, (kind, value, _lang, datatype) in query.bindings(values).items()
+    }
+    solutions = store.query(query.body, substitutions=substitutions)
+    names = [v.value for v in solutions.variables]
+    return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in solutions]
+
+
+def status_on(store, as_of: str) -> dict[str, tuple]:
+    rows = run(store, "treaty-status", instrument="tip-protocol", as_of=as_of)
+    return {r["iso3"]: (r["status"], r["action"], r["action_date"]) for r in rows}
+
+
+def test_a_deposit_makes_a_party_from_its_date_and_a_signature_before_it_makes_a_signatory(world):
+    assert status_on(world, "2005-06-01")["AAA"] == ("party", "ratification", "2005-06-01")
+    assert status_on(world, "2004-12-31")["AAA"] == ("signatory", None, None)
+
+
+def test_a_party_statement_makes_a_party_from_its_date_with_no_deposit_date(world):
+    assert status_on(world, "2004-01-01")["BBB"] == ("party", "party-statement", None)
+    assert status_on(world, "2025-01-01")["FFF"] == ("party", "party-statement", None)
+
+
+def test_a_year_or_month_in_a_party_statement_counts_from_its_last_day(world):
+    assert status_on(world, "2003-06-30")["BBB"] == ("unknown", None, None)
+    assert status_on(world, "2003-12-31")["BBB"] == ("party", "party-statement", None)
+    assert status_on(world, "2008-07-15")["FFF"] == ("unknown", None, None)
+    assert status_on(world, "2008-07-31")["FFF"] == ("party", "party-statement", None)
+
+
+def test_a_dated_deposit_wins_over_a_party_statement(world):
+    assert status_on(world, "2011-01-01")["CCC"] == ("not-party", None, None)
+    assert status_on(world, "2012-02-02")["CCC"] == ("party", "accession", "2012-02-02")
+
+
+def test_a_non_party_statement_holds_on_and_before_its_date_only(world):
+    assert status_on(world, "2020-03-31")["DDD"][0] == "not-party"
+    assert status_on(world, "2019-01-01")["DDD"][0] == "not-party"
+    assert status_on(world, "2020-04-01")["DDD"][0] == "unknown"
+
+
+def test_the_source_of_the_deciding_record_is_given(world):
+    rows = {r["iso3"]: r["source"] for r in run(world, "treaty-status", instrument="tip-protocol", as_of="2015-12-31")}
+    assert rows["BBB"] == "https://example.org/source/party-statement-bbb"
+    assert rows["CCC"] == "https://example.org/source/action-ccc-accession"
+    assert rows["EEE"] == "https://example.org/source/action-eee-signature"
+
+
+def test_seed_figures_count_party_statements_only_where_no_deposit_is_dated(world):
+    def parties(as_of):
+        rows = run(world, "seed-figures", as_of=as_of)
+        return int(next(r for r in rows if r["claim"] == "member states party to the TIP Protocol")["computed_value"])
+
+    assert parties("2003-12-31") == 1  # BBB
+    assert parties("2005-06-01") == 2  # and AAA's ratification
+    assert parties("2008-07-31") == 3  # and FFF
+    assert parties("2011-01-01") == 3  # not CCC: its statement loses to its later deposit
+    assert parties("2012-02-02") == 4  # and CCC's accession
