@@ -154,7 +154,7 @@ def test_every_member_state_has_a_status_record_or_a_documented_gap(loaded_graph
     assert missing == [], "no record and no line in data/GAPS.md"
 
 
-@pytest.mark.xfail(strict=True, reason="no dated status record for Samoa (all three), Vanuatu (TIP, SOM), Kiribati "
+@pytest.mark.xfail(strict=True, reason="no dated status record for Samoa (UNTOC, SOM), Vanuatu (TIP, SOM), Kiribati "
                                        "and Palau (SOM); see data/GAPS.md, third research pass")
 @pytest.mark.parametrize("instrument", ["untoc", "tip-protocol", "smuggling-protocol"])
 def test_every_member_state_has_a_dated_status_record(loaded_graph, instrument):
