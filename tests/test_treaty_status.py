@@ -40,7 +40,7 @@ def record(node: str, kind: str, code: str, prop: str, value: str) -> str:
 def world():
     store = ox.Store()
     store.load(path=str(DataLayout().ontology_file), format=ox.RdfFormat.TURTLE)
-    turtle = WORLD + "".join(state(code) for code in ("AAA", "BBB", "CCC", "DDD", "EEE", "FFF")) + "".join([
+    turtle = WORLD + "".join(state(code) for code in ("AAA", "BBB", "CCC", "DDD", "EEE", "FFF", "GGG")) + "".join([
         record("action\\/aaa-ratification", "Ratification", "AAA", "date", "2005-06-01"),
         record("action\\/aaa-signature", "Signature", "AAA", "date", "2001-01-10"),
         record("party-statement\\/bbb", "PartyStatement", "BBB", "asOf", "2003"),
@@ -49,6 +49,7 @@ def world():
         record("non-party\\/ddd", "NonPartyStatement", "DDD", "asOf", "2020-03-31"),
         record("action\\/eee-signature", "Signature", "EEE", "date", "2002-12-11"),
         record("party-statement\\/fff", "PartyStatement", "FFF", "asOf", "2008-07"),
+        record("non-party\\/ggg", "NonPartyStatement", "GGG", "asOf", "2021"),
     ])
     store.load(turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE)
     return store
@@ -97,6 +98,11 @@ def test_a_non_party_statement_holds_on_and_before_its_date_only(world):
     assert status_on(world, "2020-03-31")["DDD"][0] == "not-party"
     assert status_on(world, "2019-01-01")["DDD"][0] == "not-party"
     assert status_on(world, "2020-04-01")["DDD"][0] == "unknown"
+
+
+def test_a_year_in_a_non_party_statement_holds_only_before_that_year_begins(world):
+    assert status_on(world, "2020-12-31")["GGG"][0] == "not-party"
+    assert status_on(world, "2021-01-01")["GGG"][0] == "unknown"
 
 
 def test_the_source_of_the_deciding_record_is_given(world):
