@@ -43,6 +43,18 @@ def _link_header(request: Request, path: str) -> str:
     return ", ".join(f'<{base}/{path}{suffix}>; rel="alternate"; type="{media}"' for suffix, media in SUFFIXES.items())
 
 
+def _negotiate_document(request: Request, name: str, suffix: str) -> Response | tuple[str, dict]:
+    """For a document at one fixed path (/def, /shapes): the chosen media type and the response headers,
+    or the 404/406 answer to send instead."""
+    path, media_type = _choose(request, name + suffix)
+    if path != name:
+        return _not_found(request, BASE + path)
+    headers = {"Link": _link_header(request, name), "Vary": "Accept"}
+    if media_type is None:
+        return _not_acceptable(headers)
+    return media_type, headers
+
+
 async def _rdf(request: Request, query: str, media_type: str, bindings: dict | None = None) -> bytes:
     outcome = await request.app.state.executor.execute(QueryRequest(
         query=query, media_type=media_type, bindings=bindings or {}, max_rows=10**6))
@@ -142,12 +154,10 @@ async def _entity_page(request: Request, iri: str) -> Response:
 @router.get("/def", name="ontology")
 @router.get("/def{suffix:path}", include_in_schema=False)
 async def ontology(request: Request, suffix: str = "") -> Response:
-    path, media_type = _choose(request, "def" + suffix)
-    if path != "def":
-        return _not_found(request, BASE + path)
-    headers = {"Link": _link_header(request, "def"), "Vary": "Accept"}
-    if media_type is None:
-        return _not_acceptable(headers)
+    negotiated = _negotiate_document(request, "def", suffix)
+    if isinstance(negotiated, Response):
+        return negotiated
+    media_type, headers = negotiated
     if media_type == "text/html":
         response = await _ontology_page(request)
         response.headers.update(headers)
@@ -194,17 +204,15 @@ async def _ontology_page(request: Request) -> Response:
 @router.get("/shapes", name="shapes")
 @router.get("/shapes{suffix:path}", include_in_schema=False)
 async def shapes(request: Request, suffix: str = "") -> Response:
-    path, media_type = _choose(request, "shapes" + suffix)
-    if path != "shapes":
-        return _not_found(request, BASE + path)
+    negotiated = _negotiate_document(request, "shapes", suffix)
+    if isinstance(negotiated, Response):
+        return negotiated
+    media_type, headers = negotiated
     text = SHAPES_FILE.read_text(encoding="utf-8")
-    headers = {"Link": _link_header(request, "shapes"), "Vary": "Accept"}
     if media_type == "text/html":
         response = pages.render(request, "shapes.html", text=text)
         response.headers.update(headers)
         return response
     if media_type == "text/turtle":
         return Response(text, media_type="text/turtle; charset=utf-8", headers=headers)
-    if media_type is None:
-        return _not_acceptable(headers)
     return Response(results.convert_turtle(text, media_type), media_type=media_type, headers=headers)
