@@ -45,6 +45,9 @@ PINNED_TREATY_ACTIONS = [
     ("tha--actip--ratification", "Ratification", "THA", "actip", "2016-07-24"),  # The Diplomat + SeafoodSource
     ("syr--tip-protocol--ratification", "Ratification", "SYR", "tip-protocol", "2009-04-08"),  # BGBl. III 78/2009 + AUC CMRS (signed 2000, ratified 2009)
     ("jor--untoc--ratification", "Ratification", "JOR", "untoc", "2009-05-22"),  # BGBl. III 145/2011 + AUC CMRS (signed 2002, ratified 2009)
+    ("btn--untoc--accession--per-unodc", "Accession", "BTN", "untoc", "2023-02-20"),  # UNODC South Asia + internacia-db relay of UNTC
+    ("mdv--untoc--accession--per-maldives-mission", "Accession", "MDV", "untoc", "2013-02-04"),  # Maldives mission + internacia-db relay
+    ("vut--untoc--deposit", "ConsentToBeBound", "VUT", "untoc", "2006-01-04"),  # Austrian BGBl. III 96/2006 + internacia-db relay
 ]
 
 
@@ -57,6 +60,7 @@ def test_pinned_treaty_action(loaded_graph, node, kind, party, instrument, date)
     ("untoc", "2003-09-29"),  # UN Information Service press release + UNTOC article
     ("tip-protocol", "2003-12-25"),  # UN Treaty Collection + Library of Congress
     ("smuggling-protocol", "2004-01-28"),  # UN Information Service + NUS Centre for International Law
+    ("actip", "2017-03-08"),  # ASEAN-ACT + Xây dựng Đảng
 ])
 def test_pinned_entry_into_force(loaded_graph, instrument, date):
     assert ask(loaded_graph, f'ASK {{ <{ID}instrument/{instrument}> bp:enteredIntoForceOn "{date}"^^xsd:date }}')
@@ -65,6 +69,7 @@ def test_pinned_entry_into_force(loaded_graph, instrument, date):
 @pytest.mark.parametrize("entity,qid", [
     ("state/USA", "Q30"), ("state/CHN", "Q148"), ("state/JPN", "Q17"), ("state/FRA", "Q142"),  # OWID + conzept
     ("org/IOM", "Q472311"),  # supraverden + SpocWiki registries
+    ("org/ICRC", "Q5987345"), ("org/IFRC", "Q1069175"),  # SpocWiki + internacia-db organisation files
 ])
 def test_pinned_wikidata_links(loaded_graph, entity, qid):
     assert ask(loaded_graph, f"ASK {{ <{ID}{entity}> skos:exactMatch <http://www.wikidata.org/entity/{qid}> }}")
