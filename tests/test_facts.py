@@ -154,38 +154,47 @@ def test_every_member_state_has_a_dated_status_record(loaded_graph, instrument):
     assert unknown == []
 
 
+def period_end(var):
+    """SPARQL for the last day of an xsd:date, gYearMonth or gYear held as a string in ?var."""
+    return f'IF(STRLEN(?{var}) = 4, CONCAT(?{var}, "-12-31"), IF(STRLEN(?{var}) = 7, CONCAT(?{var}, "-31"), ?{var}))'
+
+
+def period_start(var):
+    """SPARQL for the first day of an xsd:date, gYearMonth or gYear held as a string in ?var."""
+    return f'IF(STRLEN(?{var}) = 4, CONCAT(?{var}, "-01-01"), IF(STRLEN(?{var}) = 7, CONCAT(?{var}, "-01"), ?{var}))'
+
+
 def test_no_source_says_a_state_was_not_a_party_after_it_had_become_one(loaded_graph):
     # a deposit or a party statement that predates a non-party statement is a contradiction to resolve,
     # not a history (no member state has denounced these instruments); periods compare conservatively
-    rows = select(loaded_graph, """
-        SELECT ?party ?instrument ?was ?not WHERE {
+    rows = select(loaded_graph, f"""
+        SELECT ?party ?instrument ?was ?not WHERE {{
           ?np a bp:NonPartyStatement ; bp:party ?party ; bp:instrument ?instrument ; bp:asOf ?not .
-          { ?c a/rdfs:subClassOf* bp:ConsentToBeBound ; bp:party ?party ; bp:instrument ?instrument ; bp:date ?was .
-            BIND (STR(?was) AS ?from) }
+          {{ ?c a/rdfs:subClassOf* bp:ConsentToBeBound ; bp:party ?party ; bp:instrument ?instrument ; bp:date ?was .
+            BIND (STR(?was) AS ?from) }}
           UNION
-          { ?c a bp:PartyStatement ; bp:party ?party ; bp:instrument ?instrument ; bp:asOf ?was .
+          {{ ?c a bp:PartyStatement ; bp:party ?party ; bp:instrument ?instrument ; bp:asOf ?was .
             BIND (STR(?was) AS ?s)
-            BIND (IF(STRLEN(?s) = 4, CONCAT(?s, "-12-31"), IF(STRLEN(?s) = 7, CONCAT(?s, "-31"), ?s)) AS ?from) }
+            BIND ({period_end("s")} AS ?from) }}
           BIND (STR(?not) AS ?n)
-          FILTER (?from < IF(STRLEN(?n) = 4, CONCAT(?n, "-01-01"), IF(STRLEN(?n) = 7, CONCAT(?n, "-01"), ?n)))
-        }""")
+          FILTER (?from < {period_start("n")})
+        }}""")
     assert [(r["party"].value, r["instrument"].value, r["was"].value, r["not"].value) for r in rows] == []
 
 
 def test_no_source_says_a_state_was_a_party_before_its_first_deposit(loaded_graph):
     # a party statement as of a period must not end before the earliest dated deposit of that state
-    rows = select(loaded_graph, """
-        SELECT ?statement ?as_of ?first WHERE {
-          { SELECT ?statement ?as_of (MIN(?date) AS ?first) WHERE {
-              ?statement a bp:PartyStatement ; bp:party ?party ; bp:instrument ?instrument ; bp:asOf ?as_of .
-              ?c a/rdfs:subClassOf* bp:ConsentToBeBound ; bp:party ?party ; bp:instrument ?instrument ; bp:date ?date .
-            } GROUP BY ?statement ?as_of }
+    statements_with_deposits = """
+        ?statement a bp:PartyStatement ; bp:party ?party ; bp:instrument ?instrument ; bp:asOf ?as_of .
+        ?c a/rdfs:subClassOf* bp:ConsentToBeBound ; bp:party ?party ; bp:instrument ?instrument ; bp:date ?date ."""
+    rows = select(loaded_graph, f"""
+        SELECT ?statement ?as_of ?first WHERE {{
+          {{ SELECT ?statement ?as_of (MIN(?date) AS ?first) WHERE {{ {statements_with_deposits} }} GROUP BY ?statement ?as_of }}
           BIND (STR(?as_of) AS ?s)
-          FILTER (IF(STRLEN(?s) = 4, CONCAT(?s, "-12-31"), IF(STRLEN(?s) = 7, CONCAT(?s, "-31"), ?s)) < STR(?first))
-        }""")
+          FILTER ({period_end("s")} < STR(?first))
+        }}""")
     assert [(r["statement"].value, str(r["as_of"]), str(r["first"])) for r in rows] == []
-    assert ask(loaded_graph, "ASK { ?s a bp:PartyStatement . ?c bp:party ?p ; bp:date ?d . ?s bp:party ?p }"), \
-        "the check has party statements with deposits to compare"
+    assert ask(loaded_graph, f"ASK {{ {statements_with_deposits} }}"), "the check has party statements with deposits to compare"
 
 
 def test_no_treaty_action_precedes_its_instruments_opening(loaded_graph):
