@@ -1,9 +1,10 @@
-"""The app factory: builds the FastAPI application around a prepared dataset and a query executor.
+"""The app factory: builds the FastAPI application around a prepared dataset and the query service.
 
-`create_app(settings, dataset=...)` has no import-time globals: everything it needs is passed in or
-derived from `settings`. At start-up (the lifespan) it prepares the dataset if none was given — load,
-validate, write the store directory; a non-conforming graph refuses to start — and starts the query
-worker processes; at shutdown it stops them. Routers find both on `app.state`.
+`create_app(settings, dataset=..., catalogue=...)` has no import-time globals: everything it needs is
+passed in or derived from `settings`. At start-up (the lifespan) it prepares the dataset if none was given
+— load, validate, write the store directory; a non-conforming graph refuses to start — and starts the
+query worker processes; at shutdown it stops them. Routes reach all of it through one typed object,
+`state.AppState`; failures reach clients through one error map, `errors.install`.
 """
 
 from __future__ import annotations
@@ -16,14 +17,16 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from . import __version__
+from . import __version__, errors
+from .catalogue import Catalogue
 from .dataset import ServedDataset, prepare
 from .executor import QueryExecutor
-from .catalogue import Catalogue
 from .openapi import openapi_with_queries
 from .routers import health, queries, resources, site, sparql
+from .security import SecurityHeaders
+from .service import QueryService
 from .settings import Settings
-
+from .state import AppState
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -31,17 +34,18 @@ STATIC = Path(__file__).resolve().parent / "static"
 def create_app(settings: Settings | None = None, *, dataset: ServedDataset | None = None,
                catalogue: Catalogue | None = None) -> FastAPI:
     settings = settings or Settings()
-    catalogue = catalogue if catalogue is not None else Catalogue()
+    kg = AppState(settings=settings, catalogue=catalogue if catalogue is not None else Catalogue())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.dataset = dataset or prepare(settings)
+        kg.dataset = dataset or prepare(settings)
         executor = QueryExecutor(
-            app.state.dataset.directory, engine=settings.engine, workers=settings.workers,
+            kg.dataset.directory, engine=settings.engine, workers=settings.workers,
             timeout=settings.query_timeout, max_pending=settings.max_pending_queries,
+            allowlist=settings.service_allowlist, cache_bytes=settings.cache_bytes,
         )
         await executor.start()
-        app.state.executor = executor
+        kg.service = QueryService(executor, settings)
         try:
             yield
         finally:
@@ -53,13 +57,14 @@ def create_app(settings: Settings | None = None, *, dataset: ServedDataset | Non
         description="SPARQL endpoint and linked data for the Bali Process, trafficking in persons and people smuggling.",
         lifespan=lifespan,
     )
-    app.state.settings = settings
-    app.state.catalogue = catalogue
+    app.state.kg = kg
+    errors.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(
         CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"], allow_headers=["*"],
         expose_headers=["ETag", "X-Result-Count", "X-Result-Truncated", "Retry-After"],
     )
+    app.add_middleware(SecurityHeaders)
     app.include_router(sparql.router)
     app.include_router(health.router)
     app.include_router(queries.router)
@@ -68,8 +73,3 @@ def create_app(settings: Settings | None = None, *, dataset: ServedDataset | Non
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.openapi = lambda: openapi_with_queries(app)
     return app
-
-
-def create_app_from_environment() -> FastAPI:
-    """Factory for `uvicorn --factory server.app:create_app_from_environment` (settings from BALIKG_*)."""
-    return create_app(Settings())

@@ -4,7 +4,8 @@ Each file starts with `#+ ` lines holding YAML: title, description (en and `_id`
 params (name, type, required, default, enum, description, example) and the output columns. A parameter
 `name` appears in the query as `?_name`; request values are checked against their type and turned into
 RDF terms that the engine binds (pyoxigraph substitutions, rdflib initBindings) — never pasted into the
-query text. Running a query is the executor's job; this module only describes and binds.
+query text. A query's form (SELECT, ASK, or a graph: CONSTRUCT/DESCRIBE) is the engine's reading of it, not
+a guess. Running a query is the query service's job; this module only describes and binds.
 """
 
 from __future__ import annotations
@@ -14,15 +15,17 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 import yaml
 
 from .datafiles import QUERIES_DIR
+from .errors import BadRequest
+from .query import Binding, is_absolute_iri
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 PARAM_TYPES = {"iri", "iso3", "string", "integer", "year", "date", "language", "enum"}
 _HEADER_LINE = re.compile(r"^#\+ ?(.*)$")
 _PARAM_VARIABLE = re.compile(r"[?$]_([A-Za-z][A-Za-z0-9_]*)")
-_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]*$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 
 
@@ -30,7 +33,7 @@ class CatalogueError(Exception):
     """A query file whose header is missing or malformed."""
 
 
-class ParameterError(ValueError):
+class ParameterError(BadRequest):
     """A request value that does not fit its parameter; the message names the parameter."""
 
 
@@ -44,8 +47,8 @@ class Param:
     default: str | None = None
     enum: tuple[str, ...] = ()
 
-    def to_binding(self, raw: str) -> tuple:
-        """Check `raw` against the type; return (kind, value, language, datatype) for the executor."""
+    def to_binding(self, raw: str) -> Binding:
+        """Check `raw` against the type and turn it into the value the engine binds."""
         value = raw.strip() if self.type != "string" else raw
         expected = {
             "iri": "an absolute IRI",
@@ -59,35 +62,38 @@ class Param:
         }[self.type]
         try:
             if self.type == "iri":
-                if not _IRI.match(value):
+                if not is_absolute_iri(value):
                     raise ValueError
-                return ("iri", value, None, None)
+                return Binding.iri(value)
             if self.type == "iso3":
                 if not re.fullmatch(r"[A-Za-z]{3}", value):
                     raise ValueError
-                return ("literal", value.upper(), None, XSD + "string")
+                return Binding.literal(value.upper())
             if self.type == "integer":
-                return ("literal", str(int(value)), None, XSD + "integer")
+                if not re.fullmatch(r"[+-]?[0-9]{1,18}", value):
+                    raise ValueError
+                return Binding.literal(str(int(value)), XSD + "integer")
             if self.type == "year":
-                if not re.fullmatch(r"\d{4}", value):
+                if not re.fullmatch(r"[0-9]{4}", value):
                     raise ValueError
-                return ("literal", value, None, XSD + "gYear")
+                return Binding.literal(value, XSD + "gYear")
             if self.type == "date":
-                day = dt.date.today() if value == "today" else dt.date.fromisoformat(value)
-                if value != "today" and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                if value == "today":
+                    return Binding.literal(dt.date.today().isoformat(), XSD + "date")
+                if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
                     raise ValueError
-                return ("literal", day.isoformat(), None, XSD + "date")
+                return Binding.literal(dt.date.fromisoformat(value).isoformat(), XSD + "date")
             if self.type == "language":
                 if not _LANGUAGE.match(value):
                     raise ValueError
-                return ("literal", value.lower(), None, XSD + "string")
+                return Binding.literal(value.lower())
             if self.type == "enum":
                 if value not in self.enum:
                     raise ValueError
-                return ("literal", value, None, XSD + "string")
+                return Binding.literal(value)
             if "\x00" in value:
                 raise ValueError
-            return ("literal", value, None, XSD + "string")
+            return Binding.literal(value)
         except ValueError:
             raise ParameterError(f"parameter '{self.name}': expected {expected}, got {raw!r}") from None
 
@@ -110,14 +116,19 @@ class ReadyQuery:
     params: tuple[Param, ...]
     columns: tuple[Column, ...]
     text: str
-    form: str = field(default="select")  # "select", "ask" or "construct"
+    #: "select", "ask" or "graph" (CONSTRUCT and DESCRIBE), as the engine reads the query
+    form: str = field(default="select")
 
     @property
     def body(self) -> str:
         """The SPARQL without the header."""
         return "\n".join(line for line in self.text.splitlines() if not _HEADER_LINE.match(line)).strip() + "\n"
 
-    def bindings(self, values: dict[str, str]) -> dict[str, tuple]:
+    @property
+    def column_names(self) -> tuple[str, ...] | None:
+        return tuple(c.name for c in self.columns) or None
+
+    def bindings(self, values: dict[str, str]) -> dict[str, Binding]:
         """Typed bindings for `?_name` variables from request values (defaults applied, unknowns refused)."""
         known = {p.name for p in self.params}
         unknown = sorted(set(values) - known)
@@ -190,8 +201,7 @@ def parse_query_file(path: Path) -> ReadyQuery:
             enum=tuple(str(v) for v in spec.get("enum") or ()),
         ))
     columns = [Column(c["name"], c["description"]) for c in header["columns"] or []]
-    body_upper = "\n".join(l for l in text.splitlines() if not l.startswith("#")).upper()
-    form = "construct" if re.search(r"\bCONSTRUCT\b", body_upper) else "ask" if re.search(r"\bASK\b", body_upper) else "select"
+    form = query_form("\n".join(line for line in text.splitlines() if not _HEADER_LINE.match(line)), path.name)
     query = ReadyQuery(
         id=path.stem, path=path, title=header["title"], title_id=header["title_id"],
         description=header["description"], description_id=header["description_id"],
@@ -204,11 +214,24 @@ def parse_query_file(path: Path) -> ReadyQuery:
     return query
 
 
+def query_form(text: str, where: str = "query") -> str:
+    """The query's form as the engine reads it: planned on an empty in-memory store, which costs
+    microseconds (rdflib's parser would add over a second to start-up)."""
+    try:
+        answer = ox.Store().query(text)
+    except SyntaxError as error:
+        raise CatalogueError(f"{where}: the query does not parse: {error}") from None
+    if isinstance(answer, ox.QueryBoolean):
+        return "ask"
+    if isinstance(answer, ox.QueryTriples):
+        return "graph"
+    return "select"
+
+
 class Catalogue:
     """All ready-made queries of a folder, by id."""
 
     def __init__(self, folder: Path = QUERIES_DIR):
-        self.folder = folder
         self.queries = {q.id: q for q in (parse_query_file(p) for p in sorted(folder.glob("*.rq")))}
 
     def __iter__(self):

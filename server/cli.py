@@ -11,7 +11,8 @@ from pathlib import Path
 
 from . import __version__
 from .datafiles import DataLayout
-from .dumps import FORMATS, dump
+from .dumps import dump
+from .formats import DUMP_FORMATS
 from .loader import LoadedGraph, LoadError, load
 from .settings import Settings
 
@@ -80,6 +81,7 @@ def cmd_serve(args) -> int:
     import uvicorn
 
     from .app import create_app
+    from .connections import protocol_for
     from .dataset import GraphRefused, prepare
 
     overrides = {k: v for k, v in {
@@ -96,7 +98,8 @@ def cmd_serve(args) -> int:
     print(f"Graph {dataset.version}: {dataset.triples} triples, {len(dataset.named_graphs)} named graphs, valid.")
     print(f"SPARQL endpoint: http://{settings.host}:{settings.port}/sparql", flush=True)
     uvicorn.run(create_app(settings, dataset=dataset), host=settings.host, port=settings.port, log_level="info",
-                access_log=settings.access_log)
+                access_log=settings.access_log, http=protocol_for(settings), h11_max_incomplete_event_size=
+                settings.max_header_bytes)
     return 0
 
 
@@ -115,7 +118,9 @@ def cmd_query(args) -> int:
 
     from .catalogue import Catalogue, ParameterError
     from .dataset import GraphRefused, prepare
-    from .executor import QueryRequest, run_query
+    from .errors import RequestFailed
+    from .executor import run_query
+    from .query import QueryRequest, bindings_of
     from .store import open_store
 
     catalogue = Catalogue()
@@ -142,15 +147,16 @@ def cmd_query(args) -> int:
         print(refused.report.render(), file=sys.stderr)
         return 1
     store = open_store(settings.engine, dataset.directory)
-    graph = query.form == "construct"
+    graph = query.form == "graph"
     media = {"csv": "text/csv", "json": "application/sparql-results+json", "tsv": "text/tab-separated-values",
              "table": "text/csv"}[args.format]
     if graph:
         media = "application/ld+json" if args.format == "json" else "text/turtle"
-    outcome = run_query(store, QueryRequest(query.body, media_type=media, bindings=bindings, max_rows=10**9,
-                                            columns=[c.name for c in query.columns] or None))
-    if outcome.status != "ok":
-        print(f"error: {outcome.message}", file=sys.stderr)
+    try:
+        outcome = run_query(store, QueryRequest(query.body, media_type=media, bindings=bindings_of(bindings),
+                                                max_rows=10**9, columns=query.column_names))
+    except RequestFailed as error:
+        print(f"error: {error.message}", file=sys.stderr)
         return 1
     if args.format == "table" and not graph:
         rows = list(csv.reader(io.StringIO(outcome.body.decode("utf-8"))))
@@ -192,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("stats", cmd_stats, "Triples per named graph, instances per class, facts without a source.")
     add("sources", cmd_sources, "Print data/SOURCES.md: every cited source and the facts it supports.")
     export = add("export", cmd_export, "Write the whole graph in one RDF format.")
-    export.add_argument("--format", choices=sorted(FORMATS), default="ttl", help="output format (default ttl)")
+    export.add_argument("--format", choices=sorted(DUMP_FORMATS), default="ttl", help="output format (default ttl)")
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
     return parser
 

@@ -1,23 +1,32 @@
 """The served dataset: load the files, validate them, and write the store directory the engines open.
 
-Preparation is all-or-nothing. A parse error or a SHACL violation raises before anything is written, so
+The store directory holds an Oxigraph database, the same quads as N-Quads (for the rdflib engine), the
+downloadable dumps and a metadata file; `store` opens it, this module writes it. Preparation is
+all-or-nothing. A parse error or a SHACL violation raises before anything is written, so
 a server that is already running keeps serving its old store directory untouched; a new directory is
 only handed over once it is complete.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import tempfile
-from importlib.metadata import version
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
 
 from .datafiles import DataLayout
-from .loader import load
+from .dumps import write_dumps
+from .loader import LoadedGraph, load
 from .settings import Settings
-from .store import STORE_FORMAT, read_meta, write_store_dir
+from .store import DUMPS_DIR, META_FILE, OXIGRAPH_DIR, QUADS_FILE, STORE_FORMAT, read_meta
+
+log = logging.getLogger("balikg")
 
 if TYPE_CHECKING:  # pySHACL is only imported when a graph actually has to be validated
     from .validation import ValidationReport
@@ -39,7 +48,6 @@ class ServedDataset:
     version: str
     triples: int
     named_graphs: dict[str, int]
-    report: ValidationReport | None = None
 
     @classmethod
     def open(cls, directory: Path) -> "ServedDataset":
@@ -67,9 +75,11 @@ def prepare(settings: Settings, directory: Path | None = None) -> ServedDataset:
     loading or validating again: it was only written after its validation passed (see `_cache_key`).
     """
     layout = DataLayout.for_data_dir(settings.data_dir)
+    if not layout.data_files():
+        log.warning("the data folder %s holds no data files: only the ontology will be served", layout.data_dir)
     parent = directory or settings.store_dir or default_cache_dir()
     target = Path(parent) / _cache_key(layout)
-    if (target / "meta.json").exists():
+    if (target / META_FILE).exists():
         return ServedDataset.open(target)
     from .validation import validate
 
@@ -77,11 +87,31 @@ def prepare(settings: Settings, directory: Path | None = None) -> ServedDataset:
     report = validate(loaded)
     if not report.conforms:
         raise GraphRefused(report)
-    if not (target / "meta.json").exists():
+    if not (target / META_FILE).exists():
         # Written beside its final place and renamed when complete, so a half-written store is never opened.
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target.parent))
         write_store_dir(loaded, staging)
         staging.rename(target)
-    served = ServedDataset.open(target)
-    return ServedDataset(served.directory, served.version, served.triples, served.named_graphs, report)
+    return ServedDataset.open(target)
+
+
+def write_store_dir(loaded: LoadedGraph, directory: Path) -> None:
+    """Write what the engines open: an Oxigraph database, the same quads as N-Quads, the dumps, metadata."""
+    directory.mkdir(parents=True, exist_ok=True)
+    union = loaded.union_triples()
+    quads = [*loaded.served_quads(), *(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in union)]
+    (directory / QUADS_FILE).write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+    database = ox.Store(str(directory / OXIGRAPH_DIR))
+    database.bulk_extend(quads)
+    database.flush()
+    database.optimize()
+    del database
+    write_dumps(loaded, directory / DUMPS_DIR)
+    meta = {
+        "version": loaded.version,
+        "triples": len(union),
+        "data_graphs": loaded.data_graphs,
+        "named_graphs": {g: loaded.triples_in(g) for g in loaded.union_graphs},
+    }
+    (directory / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")

@@ -6,7 +6,13 @@ graphs and ontology), so a dump can be loaded back graph for graph. The shapes a
 file, not in the dumps.
 """
 
+import gzip
+import hashlib
+from pathlib import Path
+
 import pyoxigraph as ox
+
+from .formats import DUMP_FORMATS
 
 from .loader import LoadedGraph
 
@@ -21,21 +27,25 @@ PREFIXES = {
     "wd": "http://www.wikidata.org/entity/",
 }
 
-#: format name → (pyoxigraph format, keeps named graphs)
-FORMATS: dict[str, tuple[ox.RdfFormat, bool]] = {
-    "ttl": (ox.RdfFormat.TURTLE, False),
-    "nt": (ox.RdfFormat.N_TRIPLES, False),
-    "rdfxml": (ox.RdfFormat.RDF_XML, False),
-    "trig": (ox.RdfFormat.TRIG, True),
-    "nq": (ox.RdfFormat.N_QUADS, True),
-    "jsonld": (ox.RdfFormat.JSON_LD, True),
-}
-
-
 def dump(loaded: LoadedGraph, fmt: str) -> bytes:
-    """Serialise the graph in `fmt` (one of FORMATS)."""
-    rdf_format, keeps_graphs = FORMATS[fmt]
-    prefixes = PREFIXES if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
-    if keeps_graphs:
-        return ox.serialize(loaded.served_quads(), format=rdf_format, prefixes=prefixes)
-    return ox.serialize(loaded.union_triples(), format=rdf_format, prefixes=prefixes)
+    """Serialise the graph in `fmt` (a name of `formats.DUMP_FORMATS`)."""
+    spec = DUMP_FORMATS[fmt]
+    prefixes = PREFIXES if spec.rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+    if spec.keeps_graphs:
+        return ox.serialize(loaded.served_quads(), format=spec.rdf_format, prefixes=prefixes)
+    return ox.serialize(loaded.union_triples(), format=spec.rdf_format, prefixes=prefixes)
+
+
+def write_dumps(loaded: LoadedGraph, folder: Path) -> None:
+    """The downloadable dumps: every dump format except RDF/XML, gzip-compressed with a fixed timestamp (so
+    the bytes depend on the data only), and a SHA256SUMS file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sums = []
+    for fmt in DUMP_FORMATS:
+        if fmt == "rdfxml":
+            continue
+        name = f"bali-process-kg.{fmt}.gz"
+        data = gzip.compress(dump(loaded, fmt), mtime=0)
+        (folder / name).write_bytes(data)
+        sums.append(f"{hashlib.sha256(data).hexdigest()}  {name}")
+    (folder / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="utf-8")

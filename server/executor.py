@@ -2,106 +2,71 @@
 
 Neither pyoxigraph nor rdflib can cancel a query running in a thread, so each query runs in one of a fixed
 pool of worker processes that opened the store directory themselves. The event loop hands a request to an
-idle worker and waits for the answer on the worker's pipe; if the time limit passes first, the worker is
-killed (its CPU is released at once), a fresh one is started in the background, and the caller gets
-`QueryTimeout`. When every worker is busy and the waiting line is full, `Saturated` is raised at once so
-the endpoint can answer 503 with Retry-After instead of piling up requests.
+idle worker and waits for the answer on the worker's pipe; if the time limit passes first, or every
+caller waiting for the answer has gone, the worker is killed (its CPU is released at once) and a fresh one
+is started in the background. Failures are the typed exceptions of `errors`: a worker raises them, they
+cross the pipe pickled, and the executor re-raises them; the executor's own are `QueryTimeout`,
+`Saturated` (the waiting line is full, or a free worker would come too late) and `WorkerFailed`.
 
+In front of the workers sit a result cache (the served data never changes while a store directory is
+open) and a merge of identical requests in flight, so a burst of the same cold request runs once.
 Workers also serialise results (`results`), so only finished bytes cross the pipe.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 import pickle
 import socket
 import struct
 import time
-from dataclasses import dataclass, field
+from collections import OrderedDict
 from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 
-from . import negotiation, results
-from .store import DatasetSpec, QuerySyntaxError, open_store
+from . import federation, isolation, negotiation, results
+from .errors import (BadRequest, Forbidden, NotAcceptable, QueryEvaluationError, QueryTimeout, RequestFailed,
+                     Saturated, WorkerFailed)
+from .formats import offers
+from .query import QueryAnswer, QueryRequest
+from .store import DatasetSpec, open_store
 
 _CONTEXT = multiprocessing.get_context("spawn")
+log = logging.getLogger("balikg")
 
 
-class QueryTimeout(Exception):
-    pass
-
-
-class Saturated(Exception):
-    pass
-
-
-class WorkerFailed(Exception):
-    pass
-
-
-@dataclass
-class QueryRequest:
-    query: str
-    accept: str | None = None
-    #: a media type chosen by `format=`, which overrides Accept
-    media_type: str | None = None
-    default_graphs: list[str] | None = None
-    named_graphs: list[str] | None = None
-    #: variable name → (kind, value, language, datatype); kind is "iri" or "literal"
-    bindings: dict[str, tuple] = field(default_factory=dict)
-    max_rows: int = 10_000
-    #: keep only these result variables, in this order (ready-made queries' declared columns)
-    columns: list[str] | None = None
-
-
-@dataclass
-class QueryOutcome:
-    status: str  # "ok", "syntax", "not-acceptable", "error"
-    media_type: str | None = None
-    body: bytes = b""
-    truncated: bool = False
-    count: int = 0
-    message: str = ""
-    kind: str | None = None  # "bindings", "boolean" or "graph"
-
-
-def offers_for(kind: str) -> list[str]:
-    return list(results.GRAPH_TYPES if kind == "graph" else results.BINDINGS_TYPES)
-
-
-def run_query(store, request: QueryRequest) -> QueryOutcome:
-    """Run one request against a store and serialise the answer (used by workers and by the CLI)."""
-    import pyoxigraph as ox
-
-    bindings = {
-        name: ox.NamedNode(value) if kind == "iri"
-        else ox.Literal(value, language=lang) if lang
-        else ox.Literal(value, datatype=ox.NamedNode(datatype))
-        for name, (kind, value, lang, datatype) in request.bindings.items()
-    }
-    try:
-        answer = store.query(request.query, bindings=bindings or None,
-                             dataset=DatasetSpec(request.default_graphs, request.named_graphs))
-    except QuerySyntaxError as error:
-        return QueryOutcome("syntax", message=str(error))
+def run_query(store, request: QueryRequest, allowlist: list[str] | None = None) -> QueryAnswer:
+    """Run one request against a store and serialise the answer (workers and the CLI use this).
+    Raises a `RequestFailed` for anything the client should hear about."""
+    text = federation.checked_text(request.query, allowlist, request.base_iri) if allowlist else request.query
+    answer = store.query(
+        text, bindings={name: b.to_term() for name, b in request.bindings} or None,
+        dataset=DatasetSpec(_listed(request.default_graphs), _listed(request.named_graphs)),
+        base_iri=request.base_iri,
+    )
     if request.columns and answer.kind == "bindings":
-        answer = _project(answer, request.columns)
-    offers = offers_for(answer.kind)
+        answer = _project(answer, list(request.columns))
+    available = offers(answer.kind)
     if request.media_type is not None:
-        media_type = request.media_type if request.media_type in offers else None
+        media_type = request.media_type if request.media_type in available else None
     else:
-        media_type = negotiation.choose(offers, request.accept)
+        media_type = negotiation.choose(available, request.accept)
     if media_type is None:
-        return QueryOutcome("not-acceptable", kind=answer.kind,
-                            message="none of the requested formats can carry this result; available: " + ", ".join(offers))
+        raise NotAcceptable("none of the requested formats can carry this result; available: " + ", ".join(available))
     try:
         written = results.serialize(answer, media_type, request.max_rows)
+    except RequestFailed:
+        raise
     except Exception as error:  # an evaluation error surfaces while results are pulled
-        return QueryOutcome("error", message=f"query evaluation failed: {error}")
-    return QueryOutcome("ok", media_type=written.media_type, body=written.body, truncated=written.truncated,
-                        count=written.count, kind=answer.kind)
+        raise QueryEvaluationError(f"query evaluation failed: {error}") from None
+    return QueryAnswer(answer.kind, written.media_type, written.body, written.count, written.truncated)
+
+
+def _listed(graphs: tuple[str, ...] | None) -> list[str] | None:
+    return None if graphs is None else list(graphs)
 
 
 def _project(answer, columns: list[str]):
@@ -113,9 +78,11 @@ def _project(answer, columns: list[str]):
     return answer
 
 
-def _worker_main(connection, engine: str, directory: str) -> None:
+def _worker_main(connection, engine: str, directory: str, allowlist: list[str]) -> None:
+    # Off the network before anything else, unless federation needs it (then `federation` checks each query).
+    isolated = "federation-checked" if allowlist else isolation.cut_network()
     store = open_store(engine, Path(directory))
-    connection.send(("ready", store.version))
+    connection.send(("ready", store.version, isolated))
     while True:
         try:
             request = connection.recv()
@@ -124,9 +91,11 @@ def _worker_main(connection, engine: str, directory: str) -> None:
         if request is None:
             return
         try:
-            outcome = run_query(store, request)
+            outcome = run_query(store, request, allowlist)
+        except RequestFailed as error:
+            outcome = error
         except Exception as error:  # never let one bad query take the worker down silently
-            outcome = QueryOutcome("error", message=f"query evaluation failed: {error}")
+            outcome = QueryEvaluationError(f"query evaluation failed: {error}")
         connection.send(outcome)
 
 
@@ -138,9 +107,10 @@ class _Worker:
     stream, so a request costs no thread hop and a large answer is read as it arrives.
     """
 
-    def __init__(self, engine: str, directory: Path):
+    def __init__(self, engine: str, directory: Path, allowlist: list[str]):
         self.connection, child = _CONTEXT.Pipe()
-        self.process = _CONTEXT.Process(target=_worker_main, args=(child, engine, str(directory)), daemon=True)
+        self.process = _CONTEXT.Process(target=_worker_main, args=(child, engine, str(directory), allowlist),
+                                        daemon=True)
         self.process.start()
         child.close()
         self._reader: asyncio.StreamReader | None = None
@@ -162,7 +132,7 @@ class _Worker:
             writer.write(payload)
             await writer.drain()
         except (ConnectionError, OSError):
-            raise WorkerFailed("the query worker stopped unexpectedly") from None
+            raise WorkerFailed("the query worker stopped unexpectedly; try again") from None
 
     async def receive(self, timeout: float | None):
         return await asyncio.wait_for(self._read_message(), timeout)
@@ -175,7 +145,10 @@ class _Worker:
                 (size,) = struct.unpack("!Q", await reader.readexactly(8))
             return pickle.loads(await reader.readexactly(size))
         except (asyncio.IncompleteReadError, ConnectionError):
-            raise WorkerFailed("the query worker stopped unexpectedly") from None
+            raise WorkerFailed(
+                "the query worker stopped while running this query (it has been replaced); "
+                "a query that nests very deeply can do this"
+            ) from None
 
     def _close_stream(self) -> None:
         if self._writer is not None:
@@ -201,61 +174,62 @@ class _Worker:
 
 
 class ResultCache:
-    """Answers kept by request: the served data never changes while a store directory is open, so the
-    same request always has the same answer. Least recently used entries go first; the cache holds at
-    most `max_bytes` of bodies and never a body larger than `max_entry_bytes`."""
+    """Answers and deterministic failures kept by request, least recently used first out. Every entry is
+    counted at the size of its key plus its body (or message), so the cache never holds more than
+    `max_bytes`, whatever mix of large and small, good and bad requests fills it."""
 
-    def __init__(self, max_bytes: int = 128 * 2**20, max_entry_bytes: int = 8 * 2**20):
-        from collections import OrderedDict
-
+    def __init__(self, max_bytes: int = 64 * 2**20, max_entry_bytes: int = 8 * 2**20):
         self.max_bytes, self.max_entry_bytes = max_bytes, max_entry_bytes
-        self._entries: "OrderedDict[tuple, QueryOutcome]" = OrderedDict()
-        self._bytes = 0
+        self._entries: OrderedDict[QueryRequest, tuple[QueryAnswer | RequestFailed, int]] = OrderedDict()
+        self.bytes = 0
         self.hits = self.misses = 0
 
-    @staticmethod
-    def key(request: QueryRequest) -> tuple:
-        return (request.query, request.accept, request.media_type, tuple(request.default_graphs or ()),
-                None if request.named_graphs is None else tuple(request.named_graphs),
-                tuple(sorted(request.bindings.items())), request.max_rows,
-                None if request.columns is None else tuple(request.columns))
+    def __len__(self) -> int:
+        return len(self._entries)
 
-    def get(self, request: QueryRequest) -> QueryOutcome | None:
-        outcome = self._entries.get(self.key(request))
-        if outcome is None:
+    def get(self, request: QueryRequest) -> QueryAnswer | RequestFailed | None:
+        entry = self._entries.get(request)
+        if entry is None:
             self.misses += 1
             return None
-        self._entries.move_to_end(self.key(request))
+        self._entries.move_to_end(request)
         self.hits += 1
-        return outcome
+        return entry[0]
 
-    def put(self, request: QueryRequest, outcome: QueryOutcome) -> None:
-        if outcome.status not in ("ok", "syntax", "not-acceptable") or len(outcome.body) > self.max_entry_bytes:
+    def put(self, request: QueryRequest, outcome: QueryAnswer | RequestFailed) -> None:
+        body = len(outcome.body) if isinstance(outcome, QueryAnswer) else len(outcome.message)
+        size = request.size + body
+        if size > self.max_entry_bytes or request in self._entries:
             return
-        key = self.key(request)
-        if key in self._entries:
-            return
-        self._entries[key] = outcome
-        self._bytes += len(outcome.body)
-        while self._bytes > self.max_bytes and self._entries:
-            _, evicted = self._entries.popitem(last=False)
-            self._bytes -= len(evicted.body)
+        self._entries[request] = (outcome, size)
+        self.bytes += size
+        while self.bytes > self.max_bytes and self._entries:
+            _, (_, evicted) = self._entries.popitem(last=False)
+            self.bytes -= evicted
+
+
+#: failures that depend on the request alone, so the same request always fails the same way
+_DETERMINISTIC = (BadRequest, Forbidden, NotAcceptable)
 
 
 class QueryExecutor:
     """A pool of query worker processes over one store directory."""
 
     def __init__(self, directory: Path, *, engine: str = "oxigraph", workers: int = 2, timeout: float = 10.0,
-                 max_pending: int = 16, start_timeout: float = 300.0):
+                 max_pending: int = 16, allowlist: list[str] | None = None, cache_bytes: int = 64 * 2**20,
+                 start_timeout: float = 300.0):
         self.directory, self.engine = Path(directory), engine
         self.size, self.timeout, self.max_pending = workers, timeout, max_pending
+        self.allowlist = list(allowlist or [])
         self.start_timeout = start_timeout
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._all: set[_Worker] = set()
         self._pending = 0
         self._respawns: set[asyncio.Task] = set()
-        self.version: str | None = None
-        self.cache = ResultCache()
+        self._in_flight: dict[QueryRequest, tuple[asyncio.Task, list[int]]] = {}
+        #: how the workers are kept off the network (see `isolation`), as the last one to start reported
+        self.isolation: str = "not started"
+        self.cache = ResultCache(max_bytes=cache_bytes)
 
     @property
     def busy(self) -> int:
@@ -263,9 +237,12 @@ class QueryExecutor:
 
     async def start(self) -> None:
         await asyncio.gather(*(self._spawn() for _ in range(self.size)))
+        if self.isolation != isolation.NAMESPACE and not self.allowlist:
+            log.warning("query workers could not be taken off the network (%s); SERVICE is refused by the "
+                        "query guard alone", self.isolation)
 
     async def _spawn(self) -> None:
-        worker = _Worker(self.engine, self.directory)
+        worker = _Worker(self.engine, self.directory, self.allowlist)
         self._all.add(worker)
         try:
             message = await worker.receive(self.start_timeout)
@@ -275,7 +252,7 @@ class QueryExecutor:
             worker.kill()
             self._all.discard(worker)
             raise
-        self.version = message[1]
+        self.isolation = message[2]
         self._idle.put_nowait(worker)
 
     async def _respawn(self) -> None:
@@ -296,15 +273,43 @@ class QueryExecutor:
             worker.stop()
         self._all.clear()
 
-    async def execute(self, request: QueryRequest) -> QueryOutcome:
+    async def execute(self, request: QueryRequest) -> QueryAnswer:
+        """The answer to `request`, from the cache, from an identical request already running, or from a
+        worker. Cancelling the caller stops the query once no other caller waits for it."""
         cached = self.cache.get(request)
         if cached is not None:
+            if isinstance(cached, RequestFailed):
+                raise cached
             return cached
-        outcome = await self._run(request)
-        self.cache.put(request, outcome)
-        return outcome
+        task, waiters = self._in_flight.get(request) or self._launch(request)
+        waiters[0] += 1
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if waiters[0] == 1 and not task.done():
+                task.cancel()
+            raise
+        finally:
+            waiters[0] -= 1
 
-    async def _run(self, request: QueryRequest) -> QueryOutcome:
+    def _launch(self, request: QueryRequest) -> tuple[asyncio.Task, list[int]]:
+        task = asyncio.get_running_loop().create_task(self._run_and_keep(request))
+        entry = (task, [0])
+        self._in_flight[request] = entry
+        task.add_done_callback(lambda _: self._in_flight.pop(request, None))
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())  # never "exception was never retrieved"
+        return entry
+
+    async def _run_and_keep(self, request: QueryRequest) -> QueryAnswer:
+        try:
+            answer = await self._run(request)
+        except _DETERMINISTIC as error:
+            self.cache.put(request, error)
+            raise
+        self.cache.put(request, answer)
+        return answer
+
+    async def _run(self, request: QueryRequest) -> QueryAnswer:
         if self._pending >= self.max_pending:
             raise Saturated(f"{self._pending} queries are running or waiting; try again shortly")
         self._pending += 1
@@ -313,6 +318,9 @@ class QueryExecutor:
             started = time.monotonic()
             try:
                 outcome = await worker.receive(self.timeout)
+            except asyncio.CancelledError:
+                self._replace(worker)  # nobody waits for the answer: free the worker now
+                raise
             except (asyncio.TimeoutError, WorkerFailed) as error:
                 self._replace(worker)
                 if isinstance(error, WorkerFailed):
@@ -322,22 +330,34 @@ class QueryExecutor:
                     f"(after {time.monotonic() - started:.1f} s)"
                 ) from None
             self._idle.put_nowait(worker)
+            if isinstance(outcome, RequestFailed):
+                raise outcome
             return outcome
         finally:
             self._pending -= 1
 
     async def _handed_over(self, request: QueryRequest) -> _Worker:
-        """An idle worker that has accepted `request`. A worker found dead before it got the query (killed
-        from outside, e.g. by the kernel's OOM killer) is replaced and the next idle one is tried, so the
-        client never sees that failure; one that dies while running a query is the query's failure."""
+        """An idle worker that has accepted `request`, waiting at most the time limit for one to be free.
+        A worker found dead before it got the query (killed from outside, e.g. by the kernel's OOM killer)
+        is replaced and the next idle one is tried, so the client never sees that failure; one that dies
+        while running a query is the query's failure."""
+        deadline = time.monotonic() + self.timeout
         for _ in range(self.size + 1):
-            worker = await self._idle.get()
+            try:
+                worker = await asyncio.wait_for(self._idle.get(), max(0.0, deadline - time.monotonic()))
+            except asyncio.TimeoutError:
+                raise Saturated(
+                    f"no query worker became free within {self.timeout:g} s (the time limit of a query)"
+                ) from None
             if worker.process.is_alive():
                 try:
                     await worker.send(request)
                     return worker
                 except WorkerFailed:
                     pass
+                except asyncio.CancelledError:
+                    self._replace(worker)  # it may have the query: never hand it out again
+                    raise
             self._replace(worker)
         raise WorkerFailed("no query worker could be started")
 

@@ -1,6 +1,6 @@
 """Negotiation: picks a response media type from an Accept header (with q-values) or a `format=` name.
 
-Offers are listed in the server's order of preference; among media ranges the client weighs equally, the
+Media types and the names of formats are declared in `formats`. Offers are listed in the server's order of preference; among media ranges the client weighs equally, the
 more specific range wins (RFC 9110 §12.5.1), and among equal candidates the server's first offer wins.
 `None` means nothing acceptable, which the caller turns into 406.
 """
@@ -9,37 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: format= names a person can type into a link, and the media types they stand for
-FORMAT_NAMES = {
-    "json": "application/sparql-results+json",
-    "srj": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "srx": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "ttl": "text/turtle",
-    "turtle": "text/turtle",
-    "nt": "application/n-triples",
-    "ntriples": "application/n-triples",
-    "rdfxml": "application/rdf+xml",
-    "rdf": "application/rdf+xml",
-    "jsonld": "application/ld+json",
-    "nq": "application/n-quads",
-    "nquads": "application/n-quads",
-    "trig": "application/trig",
-    "html": "text/html",
-}
+from .formats import MEDIA_TYPE_ALIASES
 
-#: other names clients use for the same media types
-ALIASES = {
-    "application/json": "application/sparql-results+json",
-    "application/xml": "application/sparql-results+xml",
-    "text/xml": "application/sparql-results+xml",
-    "application/x-turtle": "text/turtle",
-    "text/n3": "text/turtle",
-    "text/plain": "application/n-triples",
-    "application/x-trig": "application/trig",
-}
+#: at most this many media ranges are read from one Accept header (a client never needs more)
+MAX_RANGES = 64
 
 
 @dataclass(frozen=True)
@@ -63,12 +36,12 @@ def parse_accept(header: str | None) -> list[MediaRange]:
     if not header or not header.strip():
         return [MediaRange("*", "*", 1.0, 0)]
     ranges = []
-    for order, part in enumerate(header.split(",")):
+    for order, part in enumerate(header.split(",", MAX_RANGES)[:MAX_RANGES]):
         fields = [f.strip() for f in part.split(";")]
         media = fields[0].lower()
         if "/" not in media:
             continue
-        media = ALIASES.get(media, media)
+        media = MEDIA_TYPE_ALIASES.get(media, media)
         q = 1.0
         for param in fields[1:]:
             name, _, value = param.partition("=")

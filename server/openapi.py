@@ -9,6 +9,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from . import formats
+
 _SCHEMAS = {
     "iri": {"type": "string", "format": "uri"},
     "iso3": {"type": "string", "pattern": "^[A-Za-z]{3}$"},
@@ -19,16 +21,13 @@ _SCHEMAS = {
     "language": {"type": "string"},
     "enum": {"type": "string"},
 }
-_RESULT_TYPES = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
-                 "text/tab-separated-values"]
-_GRAPH_TYPES = ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"]
 
 
 def openapi_with_queries(app: FastAPI) -> dict:
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-    for query in app.state.catalogue:
+    for query in app.state.kg.catalogue:
         parameters = []
         for param in query.params:
             spec = dict(_SCHEMAS[param.type])
@@ -43,7 +42,7 @@ def openapi_with_queries(app: FastAPI) -> dict:
         parameters.append({"name": "format", "in": "query", "required": False,
                            "description": "Result format (json, xml, csv, tsv; ttl, nt, jsonld for graphs); overrides Accept.",
                            "schema": {"type": "string"}})
-        types = _GRAPH_TYPES if query.form == "construct" else _RESULT_TYPES
+        types = formats.offers("graph" if query.form == "graph" else "bindings")
         schema["paths"][f"/queries/{query.id}"] = {"get": {
             "tags": ["ready-made queries"],
             "summary": query.title,

@@ -2,24 +2,29 @@
 English and Indonesian, the mapping of public IRIs to local links, and running page queries.
 
 Templates live in `server/templates/`, interface strings in `server/templates/strings.yaml`, the
-internal queries in `server/sparql/`. Page queries go through the same executor as `/sparql`, so a page
-obeys the same time limit and worker pool as any other query.
+internal queries in `server/sparql/`. Page queries go through the query service like `/sparql`'s, so a page
+obeys the same checks, time limit and worker pool as any other query; a page's failures are the service's
+typed errors, which the app's error map answers with an HTML error page. Pages render in a thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from importlib.resources import files
 from pathlib import Path
 from urllib.parse import urlencode
 
+import pyoxigraph as ox
 import yaml
 from fastapi import Request
+from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .datafiles import BASE
-from .executor import QueryRequest
-from .statistics import internal_query
+from .errors import RequestFailed
+from .query import QueryRequest
+from .state import state
 
 TEMPLATES = Path(str(files("server") / "templates"))
 STRINGS = yaml.safe_load((TEMPLATES / "strings.yaml").read_text(encoding="utf-8"))
@@ -46,18 +51,28 @@ def short(iri: str) -> str:
     return iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1] or iri
 
 
+def link_for(iri: str, lang: str = "en") -> str | None:
+    """Where a value links to on a page: our IRIs to local pages, other http(s) IRIs as they are, and
+    nothing else (a `javascript:` or `data:` IRI in the data is shown, never made a link)."""
+    if iri.startswith(BASE):
+        return local_link(iri, lang)
+    if iri.startswith(("http://", "https://")):
+        return iri
+    return None
+
+
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
-    env.globals.update(local_link=local_link, short=short, urlencode=urlencode)
+    env.globals.update(local_link=local_link, link_for=link_for, short=short, urlencode=urlencode)
     return env
 
 
 ENV = _environment()
 
 
-def render(request: Request, template: str, status_code: int = 200, **context):
-    from fastapi.responses import HTMLResponse
-
+async def render(request: Request, template: str, status_code: int = 200, headers: dict | None = None,
+                 **context) -> HTMLResponse:
+    """Render a page in a worker thread, so a large page never holds the event loop."""
     lang = language(request)
     strings = {key: value.get(lang, value["en"]) for key, value in STRINGS.items()}
 
@@ -66,83 +81,42 @@ def render(request: Request, template: str, status_code: int = 200, **context):
         params["lang"] = to
         return request.url.path + "?" + urlencode(params)
 
-    html = ENV.get_template(template).render(request=request, lang=lang, t=strings, switch=switch, **context)
-    response = HTMLResponse(html, status_code=status_code)
+    page = ENV.get_template(template)
+    html = await asyncio.to_thread(page.render, request=request, lang=lang, t=strings, switch=switch, **context)
+    response = HTMLResponse(html, status_code=status_code, headers=headers)
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax")
     return response
 
 
-def label_in(values: dict, lang: str, en_key: str = "en", id_key: str = "id") -> str | None:
-    return (values.get(id_key) if lang == "id" else None) or values.get(en_key)
+#: what a page asks the service for: solutions as SPARQL JSON, graphs as N-Triples
+TABLE_FORMATS = "application/sparql-results+json, application/n-triples"
 
 
-def binding(kind: str, value: str, datatype: str | None = None) -> tuple:
-    return (kind, value, None, datatype or "http://www.w3.org/2001/XMLSchema#string")
-
-
-async def select(request: Request, query: str, bindings: dict | None = None, columns=None) -> list[dict]:
-    """Run a SELECT through the executor and return rows as {variable: value-dict} (SPARQL JSON terms)."""
-    outcome = await request.app.state.executor.execute(QueryRequest(
-        query=query, media_type="application/sparql-results+json", bindings=bindings or {},
-        max_rows=request.app.state.settings.max_rows, columns=columns,
-    ))
-    if outcome.status != "ok":
-        raise RuntimeError(outcome.message)
-    return json.loads(outcome.body)["results"]["bindings"]
-
-
-async def select_internal(request: Request, name: str, bindings: dict | None = None) -> list[dict]:
-    return await select(request, internal_query(name), bindings)
-
-
-async def results_table(request: Request, query: str, *, bindings: dict | None = None, columns=None,
-                        default_graphs=None, named_graphs=None) -> tuple[dict | None, str | None, int]:
-    """Run a query for an HTML page: (table, error message, HTTP status). Graph results show as
-    subject/predicate/object rows; IRIs link to their local pages."""
-    from . import query_guard
-    from .executor import QueryTimeout, Saturated
-
+async def results_table(request: Request, query_request: QueryRequest) -> tuple[dict | None, RequestFailed | None]:
+    """Run a query for an HTML page: (table, None), or (None, the failure to show on the page). Graph
+    results show as subject/predicate/object rows; IRIs link to their local pages."""
     lang = language(request)
-    settings = request.app.state.settings
-    if query_guard.looks_like_update(query):
-        return None, "read-only endpoint: SPARQL Update is not accepted here", 403
     try:
-        query_guard.check_services(query, settings.service_allowlist)
-    except query_guard.ForbiddenQuery as error:
-        return None, str(error), 403
-    try:
-        outcome = await request.app.state.executor.execute(QueryRequest(
-            query=query, accept="application/sparql-results+json, application/n-triples",
-            bindings=bindings or {}, max_rows=settings.max_rows, columns=columns,
-            default_graphs=default_graphs, named_graphs=named_graphs))
-    except (QueryTimeout, Saturated) as error:
-        return None, str(error), 503
-    if outcome.status == "syntax":
-        return None, f"SPARQL syntax error: {outcome.message}", 400
-    if outcome.status != "ok":
-        return None, outcome.message, 500
+        answer = await state(request).service.answer(query_request, client=request)
+    except RequestFailed as error:
+        return None, error
 
-    def cell(term: dict | None):
-        if term is None:
-            return None
-        if term["type"] == "uri":
-            return {"text": short(term["value"]) if term["value"].startswith(BASE) else term["value"],
-                    "href": local_link(term["value"], lang)}
-        return {"text": term["value"], "href": None}
+    def cell(kind: str, value: str) -> dict:
+        if kind == "uri":
+            return {"text": short(value) if value.startswith(BASE) else value, "href": link_for(value, lang)}
+        return {"text": value, "href": None}
 
-    if outcome.media_type == "application/n-triples":
-        import pyoxigraph as ox
-
-        rows = []
-        for triple in ox.parse(outcome.body, format=ox.RdfFormat.N_TRIPLES):
-            rows.append([cell({"type": "uri" if isinstance(t, ox.NamedNode) else "literal", "value": t.value})
-                         for t in (triple.subject, triple.predicate, triple.object)])
-        return {"variables": ["subject", "predicate", "object"], "rows": rows, "truncated": outcome.truncated}, None, 200
-    data = json.loads(outcome.body)
+    if answer.kind == "graph":
+        rows = [[cell("uri" if isinstance(t, ox.NamedNode) else "literal", t.value)
+                 for t in (triple.subject, triple.predicate, triple.object)]
+                for triple in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)]
+        return {"variables": ["subject", "predicate", "object"], "rows": rows, "truncated": answer.truncated}, None
+    data = json.loads(answer.body)
     if "boolean" in data:
-        return {"variables": ["boolean"], "rows": [[{"text": str(data["boolean"]).lower(), "href": None}]],
-                "truncated": False}, None, 200
+        return {"variables": ["boolean"], "rows": [[cell("literal", str(data["boolean"]).lower())]],
+                "truncated": False}, None
     variables = data["head"]["vars"]
-    rows = [[cell(b.get(v)) for v in variables] for b in data["results"]["bindings"]]
-    return {"variables": variables, "rows": rows, "truncated": outcome.truncated}, None, 200
+    rows = [[cell(b[v]["type"], b[v]["value"]) if v in b else None for v in variables]
+            for b in data["results"]["bindings"]]
+    return {"variables": variables, "rows": rows, "truncated": answer.truncated}, None

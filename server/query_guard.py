@@ -1,10 +1,20 @@
-"""Query guard: decides, before any engine sees a request, whether it may run on a read-only public endpoint.
+"""Query guard: decides, before any engine sees a query, whether it may run on a read-only public endpoint.
 
-Two things are refused here rather than left to the engines: updates (the endpoint is read-only) and
-`SERVICE` calls to endpoints that are not on the allowlist (both pyoxigraph and rdflib would open the
-connection). The check is lexical — strings, IRIs and comments are skipped, and `\\u` / `\\U` escapes are
-decoded first, as SPARQL processes them before parsing — so a keyword hidden in a literal is not a false
-alarm and an escaped keyword is not a way round.
+It refuses updates (the endpoint is read-only), `SERVICE` calls to endpoints off the allowlist, and queries
+that nest deeper than the engines' parsers can safely follow. It reads the query with a small lexer of
+its own, in one pass and in linear time (a query is at most `max_query_length` characters):
+
+- `\\u` / `\\U` escapes are decoded first, as SPARQL does before parsing;
+- strings, IRIs and comments are skipped (a comment ends at CR or LF), so a keyword inside them is not a
+  false alarm; prefixed names follow the grammar's PN_LOCAL, escapes included, so a name never swallows
+  what follows it;
+- `<` is the less-than operator, not the start of an IRI, where an operand has just ended inside an
+  expression (SPARQL's grammar admits no IRI there), and an IRI everywhere else.
+
+The lexer is the first of two layers, and the one that gives a clear message. The second does not depend
+on it: with an empty allowlist the query workers run without a network (see `isolation`); with a
+non-empty one the worker parses the query for real and runs the text re-serialised from that parse (see
+`federation`). `tests/test_query_guard.py` checks the lexer against the engine's own parse by fuzzing.
 """
 
 from __future__ import annotations
@@ -13,54 +23,215 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .errors import Forbidden, QueryTooComplex
+
 UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
+#: deepest nesting of (, { and [ accepted; the engines' recursive parsers overflow their stack far deeper
+MAX_NESTING = 128
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_TOKEN = re.compile(
-    r"""
-      (?P<ws>\s+)
-    | (?P<comment>\#[^\n]*)
-    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
-    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-    | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
-    | (?P<word>[A-Za-z_][A-Za-z0-9_\-.]*(?::[^\s{}()\[\];,]*)?|:[^\s{}()\[\];,]*)
-    | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
+_WS = re.compile(r"[ \t\r\n]+")
+_PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
 )
+_PN_CHARS_U = _PN_CHARS_BASE + "_"
+_PN_CHARS = _PN_CHARS_U + "\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_PLX = r"(?:%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
+# PN_PREFIX? ':' PN_LOCAL?   (also matches blank node labels `_:x`)
+_PREFIXED = re.compile(
+    rf"(?:[{_PN_CHARS_BASE}_](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)?:"
+    rf"(?:(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?)?"
+)
+_KEYWORD = re.compile(rf"[{_PN_CHARS_BASE}_][{_PN_CHARS}]*")
+_VAR = re.compile(rf"[?$][{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*")
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?")
+_LANGTAG = re.compile(r"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*")
+_IRI_FORBIDDEN = set('<>"{}|^`\\') | {chr(c) for c in range(0x21)}
 
-
-class ForbiddenQuery(Exception):
-    """The request asks for something a read-only public endpoint does not do."""
+#: keywords after which a `(` opens an expression (in a graph pattern, other parentheses are collections)
+_EXPRESSION_OPENERS = {"FILTER", "BIND", "HAVING", "BY", "ASC", "DESC"}
+#: clauses in which every parenthesis is an expression, up to the next `{` or WHERE
+_EXPRESSION_CLAUSES = {"SELECT", "BY", "HAVING"}
+_CLAUSE_ENDS = {"WHERE", "LIMIT", "OFFSET", "VALUES", "FROM"}
+_OPERAND_WORDS = {"TRUE", "FALSE"}
 
 
 @dataclass(frozen=True)
 class Token:
-    kind: str
+    kind: str  # iri, string, var, number, name (a prefixed name), keyword, punct
     text: str
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the guard learned of a query in one pass."""
+
+    tokens: tuple[Token, ...]
+    depth: int
 
 
 def decode_escapes(text: str) -> str:
     return _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
 
 
+def _string_end(text: str, start: int) -> int:
+    """The index after the string literal starting at `start` (the end of the text if unterminated)."""
+    quote = text[start]
+    if text.startswith(quote * 3, start):
+        i = start + 3
+        while True:
+            j = text.find(quote * 3, i)
+            if j < 0:
+                return len(text)
+            backslashes = 0
+            k = j - 1
+            while k >= i and text[k] == "\\":
+                backslashes += 1
+                k -= 1
+            if backslashes % 2 == 0:
+                end = j + 3
+                while end < len(text) and text[end] == quote:  # '''a''''' ends at the last quotes
+                    end += 1
+                return end
+            i = j + 1
+    i = start + 1
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            i += 2
+        elif c == quote:
+            return i + 1
+        elif c in "\r\n":
+            return i
+        else:
+            i += 1
+    return len(text)
+
+
+def _iri_end(text: str, start: int) -> int | None:
+    """The index after the IRIREF starting at `start`, or None if no IRIREF starts there."""
+    i = start + 1
+    while i < len(text):
+        c = text[i]
+        if c == ">":
+            return i + 1
+        if c in _IRI_FORBIDDEN:
+            return None
+        i += 1
+    return None
+
+
+def _is_operand(token: Token | None) -> bool:
+    if token is None:
+        return False
+    if token.kind in ("var", "string", "number", "iri", "name"):
+        return True
+    if token.kind == "keyword":
+        return token.text.upper() in _OPERAND_WORDS
+    return token.text in (")", "]")
+
+
+@lru_cache(maxsize=1024)  # ready-made queries and repeated requests send the same text again and again
+def read(query: str) -> Reading:
+    """Lex `query` in one linear pass: its significant tokens and its deepest nesting."""
+    text = decode_escapes(query)
+    found: list[Token] = []
+    # what each open bracket is: "expr" (an expression), "list" (a collection), "group" ({ or [)
+    stack: list[str] = []
+    depth = 0
+    clause = False  # inside SELECT / ORDER BY / GROUP BY / HAVING, before the next pattern
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        match = _WS.match(text, i)
+        if match:
+            i = match.end()
+            continue
+        if c == "#":
+            ends = [p for p in (text.find("\n", i), text.find("\r", i)) if p >= 0]
+            i = min(ends) if ends else n
+            continue
+        previous = found[-1] if found else None
+        in_expression = bool(stack) and stack[-1] == "expr"
+        if c in "\"'":
+            end = _string_end(text, i)
+            tag = _LANGTAG.match(text, end)
+            if tag:
+                end = tag.end()
+            found.append(Token("string", text[i:end]))
+            i = end
+            continue
+        if c == "<":
+            end = None if (in_expression and _is_operand(previous)) else _iri_end(text, i)
+            if end is not None:
+                found.append(Token("iri", text[i:end]))
+                i = end
+                continue
+            found.append(Token("punct", "<"))
+            i += 1
+            continue
+        if c in "?$":
+            match = _VAR.match(text, i)
+            if match:
+                found.append(Token("var", match.group()))
+                i = match.end()
+                continue
+        match = _PREFIXED.match(text, i)
+        if match:
+            found.append(Token("name", match.group()))
+            i = match.end()
+            continue
+        match = _KEYWORD.match(text, i)
+        if match:
+            word = match.group().upper()
+            if word in _EXPRESSION_CLAUSES:
+                clause = True
+            elif word in _CLAUSE_ENDS:
+                clause = False
+            found.append(Token("keyword", match.group()))
+            i = match.end()
+            continue
+        match = _NUMBER.match(text, i)
+        if match and match.end() > i:
+            found.append(Token("number", match.group()))
+            i = match.end()
+            continue
+        if c in "({[":
+            if c == "(":
+                before = previous.text.upper() if previous is not None else ""
+                two_before = found[-2].text.upper() if len(found) > 1 else ""
+                calls_function = previous is not None and previous.kind in ("keyword", "name", "iri")
+                opens_expression = (
+                    in_expression
+                    or (clause and (not stack or stack[-1] == "group"))
+                    or before in _EXPRESSION_OPENERS
+                    or (calls_function and two_before in _EXPRESSION_OPENERS)
+                )
+                stack.append("expr" if opens_expression else "list")
+            else:
+                stack.append("group")
+                if c == "{":
+                    clause = False
+            depth = max(depth, len(stack))
+        elif c in ")}]" and stack:
+            stack.pop()
+        found.append(Token("punct", c))
+        i += 1
+    return Reading(tuple(found), depth)
+
+
 def tokens(query: str) -> list[Token]:
     """The query's significant tokens (no whitespace or comments), after escape decoding."""
-    found = []
-    for match in _TOKEN.finditer(decode_escapes(query)):
-        kind = match.lastgroup
-        if kind not in ("ws", "comment"):
-            found.append(Token(kind, match.group()))
-    return found
+    return list(read(query).tokens)
 
 
-@lru_cache(maxsize=4096)
 def looks_like_update(query: str) -> bool:
     """True when the first keyword after the prologue (BASE / PREFIX) is an update operation."""
-    toks = tokens(query)
+    toks = read(query).tokens
     i = 0
     while i < len(toks):
-        word = toks[i].text.upper() if toks[i].kind == "word" else None
+        word = toks[i].text.upper() if toks[i].kind == "keyword" else None
         if word == "BASE":
             i += 2
         elif word == "PREFIX":
@@ -72,40 +243,79 @@ def looks_like_update(query: str) -> bool:
 
 def service_targets(query: str) -> list[str]:
     """The endpoints a query's SERVICE clauses name: IRIs as written, a variable as '?var'."""
-    return list(_service_targets(query))
-
-
-@lru_cache(maxsize=4096)  # ready-made queries and repeated requests send the same text again and again
-def _service_targets(query: str) -> tuple[str, ...]:
-    toks = tokens(query)
+    toks = _split_keyword_prefixes(read(query).tokens)
     prefixes: dict[str, str] = {}
     targets = []
     for i, tok in enumerate(toks):
-        if tok.kind != "word":
+        if tok.kind != "keyword":
             continue
         word = tok.text.upper()
-        if word == "PREFIX" and i + 2 < len(toks):
-            prefixes[toks[i + 1].text.rstrip(":")] = toks[i + 2].text[1:-1]
+        if word == "PREFIX" and i + 2 < len(toks) and toks[i + 1].kind == "name" and toks[i + 2].kind == "iri":
+            prefixes[toks[i + 1].text[:-1]] = toks[i + 2].text[1:-1]
         elif word == "SERVICE":
             j = i + 1
             if j < len(toks) and toks[j].text.upper() == "SILENT":
                 j += 1
-            target = toks[j] if j < len(toks) else Token("other", "")
+            target = toks[j] if j < len(toks) else Token("punct", "")
             if target.kind == "iri":
                 targets.append(target.text[1:-1])
-            elif target.kind == "word" and ":" in target.text:
+            elif target.kind == "name":
                 prefix, _, local = target.text.partition(":")
-                targets.append(prefixes.get(prefix, "") + local)
+                targets.append(prefixes.get(prefix, prefix + ":") + _unescape_local(local))
             else:
                 targets.append(target.text or "?")
-    return tuple(targets)
+    return targets
+
+
+def _split_keyword_prefixes(toks: tuple[Token, ...]) -> list[Token]:
+    """The engine reads a keyword wherever one starts: `SERVICEe:x` is SERVICE and `e:x`, `SERVICE:` is
+    SERVICE and `:`, `SERVICESILENT` is SERVICE SILENT. So a prefixed name that starts with SERVICE or
+    SILENT is split (a prefix such as `services:` is then refused as a SERVICE target: the safe side)."""
+    out: list[Token] = []
+    for tok in toks:
+        if tok.kind not in ("name", "keyword"):
+            out.append(tok)
+            continue
+        rest = tok.text
+        while True:
+            upper = rest.upper()
+            head = next((k for k in ("SERVICE", "SILENT") if upper.startswith(k)), None)
+            if head is None or (":" not in rest and upper not in ("SERVICE", "SILENT", "SERVICESILENT")):
+                break
+            out.append(Token("keyword", rest[: len(head)]))
+            rest = rest[len(head):]
+            if not rest:
+                break
+        if rest:
+            out.append(Token("name" if ":" in rest else "keyword", rest))
+    return out
+
+
+def _unescape_local(local: str) -> str:
+    return re.sub(r"\\(.)", r"\1", local)
+
+
+def check_nesting(query: str) -> None:
+    depth = read(query).depth
+    if depth > MAX_NESTING:
+        raise QueryTooComplex(
+            f"the query nests brackets {depth} deep; this endpoint accepts at most {MAX_NESTING} levels"
+        )
 
 
 def check_services(query: str, allowlist: list[str]) -> None:
-    """Raise ForbiddenQuery if the query calls a SERVICE that is not on the allowlist."""
+    """Raise Forbidden if the query calls a SERVICE that is not on the allowlist."""
     for target in service_targets(query):
         if target not in allowlist:
-            raise ForbiddenQuery(
+            raise Forbidden(
                 f"SERVICE <{target}> is not allowed: this endpoint only federates with allowlisted endpoints"
                 + (f" ({', '.join(allowlist)})" if allowlist else " (none are configured)")
             )
+
+
+def check(query: str, allowlist: list[str]) -> None:
+    """Every check of this module, in order: nesting, updates, SERVICE."""
+    check_nesting(query)
+    if looks_like_update(query):
+        raise Forbidden("read-only endpoint: SPARQL Update is not accepted here")
+    check_services(query, allowlist)

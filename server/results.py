@@ -3,7 +3,8 @@
 SELECT and ASK: SPARQL 1.1 Query Results JSON, XML, CSV and TSV. CONSTRUCT and DESCRIBE: Turtle,
 N-Triples, RDF/XML, JSON-LD, N-Quads and TriG (the last two put the triples in the default graph).
 A row cap applies to both: at most `max_rows` solutions or triples are written, and the caller is told
-whether the cap cut the result short. Choosing the format is `negotiation`'s job.
+whether the cap cut the result short. The formats themselves are declared in `formats`; choosing one is
+`negotiation`'s job.
 """
 
 from __future__ import annotations
@@ -15,25 +16,10 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from .formats import rdf_format
 from .store import QueryResult
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-
-BINDINGS_TYPES = {
-    "application/sparql-results+json": "json",
-    "application/sparql-results+xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-}
-GRAPH_TYPES = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-    "application/trig": ox.RdfFormat.TRIG,
-}
 
 
 @dataclass
@@ -48,9 +34,9 @@ def serialize(result: QueryResult, media_type: str, max_rows: int) -> Serialized
     """Write `result` as `media_type`, keeping at most `max_rows` rows (or triples)."""
     if result.kind == "graph":
         triples, truncated = _take(result.triples, max_rows)
-        body = ox.serialize(triples, format=GRAPH_TYPES[media_type]) if triples else b""
+        body = ox.serialize(triples, format=rdf_format(media_type)) if triples else b""
         return SerializedResult(media_type, body, truncated, len(triples))
-    fmt = BINDINGS_TYPES[media_type]
+    fmt = _WRITER_NAMES[media_type]
     if result.kind == "boolean":
         return SerializedResult(media_type, _BOOLEAN_WRITERS[fmt](result.boolean), False, 1)
     # Rows are written as they are pulled from the engine, so a large answer is never held twice in memory.
@@ -210,15 +196,21 @@ def _plain_boolean(value: bool) -> bytes:
     return b"true\n" if value else b"false\n"
 
 
+_WRITER_NAMES = {
+    "application/sparql-results+json": "json",
+    "application/sparql-results+xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+}
 _BINDINGS_WRITERS = {"json": _json_bindings, "xml": _xml_bindings, "csv": _csv_bindings, "tsv": _tsv_bindings}
 _BOOLEAN_WRITERS = {"json": _json_boolean, "xml": _xml_boolean, "csv": _plain_boolean, "tsv": _plain_boolean}
 
 
 def serialize_triples(triples, media_type: str) -> bytes:
     """Write RDF triples (e.g. a service description) in one of the graph media types."""
-    return ox.serialize(list(triples), format=GRAPH_TYPES[media_type])
+    return ox.serialize(list(triples), format=rdf_format(media_type))
 
 
 def convert_turtle(text: str, media_type: str) -> bytes:
     """Re-serialise a Turtle document (the shapes file) in another RDF format."""
-    return ox.serialize(list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE)), format=GRAPH_TYPES[media_type])
+    return ox.serialize(list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE)), format=rdf_format(media_type))

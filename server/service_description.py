@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
+from .formats import FORMATS as ALL_FORMATS
+
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
 FORMATS = "http://www.w3.org/ns/formats/"
@@ -16,8 +18,7 @@ RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 SEE_ALSO = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso")
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 
-RESULT_FORMATS = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-                  "Turtle", "N-Triples", "RDF_XML", "JSON-LD", "N-Quads", "TriG"]
+RESULT_FORMATS = [fmt.w3c_name for fmt in ALL_FORMATS]
 
 
 def describe(endpoint: str, void_url: str, named_graphs: dict[str, int], triples: int,

@@ -2,18 +2,20 @@
 
 `OxigraphStore` (the default) opens a read-only on-disk pyoxigraph store; `RdflibStore` is the reference
 engine (rdflib's own evaluator, 20–4000× slower, kept to cross-check results). Both read a *store
-directory* written once by `write_store_dir` from a validated load, so that any number of worker processes
+directory* written once by `dataset.write_store_dir` from a validated load, so that any number of worker processes
 can open the same data. In that directory the default graph already holds the union of the data graphs and
 the ontology: a query without FROM or protocol dataset parameters sees the union, a query with them sees
 exactly the graphs it names (never fetched from the web — they are looked up among the stored graphs).
 
 Results come back engine-neutral (pyoxigraph term objects), so one serializer (`results`) serves both.
-Routers never use this module directly: they go through the executor.
+This module only opens and queries stores; writing them is `dataset`'s job. Routers never use it
+directly: queries go through the query service and its executor.
 """
 
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,18 +23,14 @@ from typing import Literal, Protocol
 
 import pyoxigraph as ox
 
-from .loader import LoadedGraph
+from .errors import QuerySyntaxError
 
-#: bumped whenever what `write_store_dir` writes changes, so cached store directories are not reused
+#: bumped whenever what `dataset.write_store_dir` writes changes, so cached store directories are not reused
 STORE_FORMAT = 2
 QUADS_FILE = "graph.nq"
 OXIGRAPH_DIR = "oxigraph"
 META_FILE = "meta.json"
 DUMPS_DIR = "dumps"
-
-
-class QuerySyntaxError(Exception):
-    """The query does not parse; the message is the parser's, with its position."""
 
 
 @dataclass
@@ -63,53 +61,10 @@ class Store(Protocol):
 
     version: str
 
-    def size(self) -> int: ...
-
     def query(
         self, sparql: str, *, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
-        dataset: DatasetSpec | None = None,
+        dataset: DatasetSpec | None = None, base_iri: str | None = None,
     ) -> QueryResult: ...
-
-
-def write_store_dir(loaded: LoadedGraph, directory: Path) -> None:
-    """Write what the engines open: an Oxigraph database, the same quads as N-Quads, and metadata."""
-    directory.mkdir(parents=True, exist_ok=True)
-    union = loaded.union_triples()
-    quads = [*loaded.served_quads(), *(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in union)]
-    (directory / QUADS_FILE).write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
-    database = ox.Store(str(directory / OXIGRAPH_DIR))
-    database.bulk_extend(quads)
-    database.flush()
-    database.optimize()
-    del database
-    write_dumps(loaded, directory / DUMPS_DIR)
-    meta = {
-        "version": loaded.version,
-        "triples": len(union),
-        "data_graphs": loaded.data_graphs,
-        "named_graphs": {g: loaded.triples_in(g) for g in loaded.union_graphs},
-    }
-    (directory / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
-
-
-def write_dumps(loaded: LoadedGraph, folder: Path) -> None:
-    """The downloadable dumps: every format of `dumps.FORMATS` except RDF/XML, gzip-compressed with a fixed
-    timestamp (so the bytes depend on the data only), and a SHA256SUMS file."""
-    import gzip
-    import hashlib
-
-    from .dumps import FORMATS, dump
-
-    folder.mkdir(parents=True, exist_ok=True)
-    sums = []
-    for fmt in FORMATS:
-        if fmt == "rdfxml":
-            continue
-        name = f"bali-process-kg.{fmt}.gz"
-        data = gzip.compress(dump(loaded, fmt), mtime=0)
-        (folder / name).write_bytes(data)
-        sums.append(f"{hashlib.sha256(data).hexdigest()}  {name}")
-    (folder / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="utf-8")
 
 
 def read_meta(directory: Path) -> dict:
@@ -132,11 +87,8 @@ class OxigraphStore:
         self.version = self._meta["version"]
         self._store = ox.Store.read_only(str(directory / OXIGRAPH_DIR))
 
-    def size(self) -> int:
-        return self._meta["triples"]
-
-    def query(self, sparql, *, bindings=None, dataset=None) -> QueryResult:
-        options = {}
+    def query(self, sparql, *, bindings=None, dataset=None, base_iri=None) -> QueryResult:
+        options = {"base_iri": base_iri} if base_iri else {}
         if dataset is not None and dataset.given:
             # The protocol's parameters replace the query's own FROM / FROM NAMED (SPARQL 1.1 Protocol 2.1.4).
             options["default_graph"] = [ox.NamedNode(g) for g in dataset.default_graphs or []] or [ox.DefaultGraph()]
@@ -149,7 +101,7 @@ class OxigraphStore:
         try:
             answer = self._store.query(sparql, **options)
         except SyntaxError as error:
-            raise QuerySyntaxError(str(error)) from None
+            raise QuerySyntaxError(f"SPARQL syntax error: {error}") from None
         if isinstance(answer, ox.QueryBoolean):
             return QueryResult(kind="boolean", boolean=bool(answer))
         if isinstance(answer, ox.QueryTriples):
@@ -164,19 +116,13 @@ class RdflibStore:
 
     def __init__(self, directory: Path):
         import rdflib
-        import rdflib.plugins.sparql as rdflib_sparql
 
-        # Never let a query's FROM make rdflib fetch a URL: unknown graphs are simply empty.
-        rdflib_sparql.SPARQL_LOAD_GRAPHS = False
         self._meta = read_meta(directory)
         self.version = self._meta["version"]
         self._dataset = rdflib.Dataset()
         self._dataset.parse(directory / QUADS_FILE, format="nquads")
 
-    def size(self) -> int:
-        return self._meta["triples"]
-
-    def query(self, sparql, *, bindings=None, dataset=None) -> QueryResult:
+    def query(self, sparql, *, bindings=None, dataset=None, base_iri=None) -> QueryResult:
         from pyparsing.exceptions import ParseException
         from rdflib import Dataset, URIRef
         from rdflib.plugins.sparql.processor import prepareQuery
@@ -192,11 +138,15 @@ class RdflibStore:
                 for triple in self._dataset.graph(URIRef(name)):
                     graph.add(triple)
         try:
-            prepared = prepareQuery(sparql)
+            prepared = prepareQuery(sparql, base=base_iri)
         except ParseException as error:
-            raise QuerySyntaxError(f"error at {error.lineno}:{error.col}: {error.msg}") from None
+            raise QuerySyntaxError(f"SPARQL syntax error at {error.lineno}:{error.col}: {error.msg}") from None
         init = {name: _to_rdflib(term) for name, term in (bindings or {}).items()}
-        answer = target.query(prepared, initBindings=init)
+        with _no_graph_loading():
+            answer = target.query(prepared, initBindings=init)
+            if answer.type not in ("ASK", "CONSTRUCT", "DESCRIBE"):
+                answer.bindings  # evaluate now, while graph loading is off
+
         if answer.type == "ASK":
             return QueryResult(kind="boolean", boolean=bool(answer.askAnswer))
         if answer.type in ("CONSTRUCT", "DESCRIBE"):
@@ -206,6 +156,20 @@ class RdflibStore:
             kind="bindings", variables=variables,
             rows=(tuple(_from_rdflib(row[i]) for i in range(len(variables))) for row in answer),
         )
+
+
+@contextmanager
+def _no_graph_loading():
+    """Never let a query's FROM make rdflib fetch a URL (unknown graphs are simply empty). rdflib keeps this
+    switch process-wide, so it is turned off around each query and restored after it."""
+    import rdflib.plugins.sparql as rdflib_sparql
+
+    before = rdflib_sparql.SPARQL_LOAD_GRAPHS
+    rdflib_sparql.SPARQL_LOAD_GRAPHS = False
+    try:
+        yield
+    finally:
+        rdflib_sparql.SPARQL_LOAD_GRAPHS = before
 
 
 def _from_rdflib(term):

@@ -1,7 +1,7 @@
 """Ready-made queries over HTTP: the catalogue at /queries, each query at /queries/{id}, its source at
 /queries/{id}.rq. Parameters come from the URL, are checked against their declared types (400 naming the
-parameter) and are bound by the engine; results are negotiated like /sparql, and a `.csv`, `.json` or
-`.tsv` suffix picks the format for a link typed by hand.
+parameter) and are bound by the engine; results are negotiated like /sparql, and a format suffix
+(`.csv`, `.json`, `.tsv`; `.ttl`, `.nt`, `.jsonld` for graphs) picks the format for a link typed by hand.
 """
 
 from __future__ import annotations
@@ -11,75 +11,78 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from .. import negotiation, pages
-from ..catalogue import ParameterError
-from .sparql import ProtocolError, error_response, run_sparql
+from .. import formats, negotiation, pages
+from ..catalogue import ParameterError, ReadyQuery
+from ..errors import NotFound
+from ..state import state
+from .sparql import requested_format, run_protocol_query
 
 router = APIRouter()
 
-SUFFIXES = {".csv": "text/csv", ".json": "application/sparql-results+json", ".tsv": "text/tab-separated-values",
-            ".ttl": "text/turtle", ".nt": "application/n-triples", ".jsonld": "application/ld+json"}
+#: the suffixes a ready-made query answers to, by its form
+SUFFIXES = {"graph": [".ttl", ".nt", ".jsonld"], "select": [".csv", ".json", ".tsv"], "ask": [".csv", ".json", ".tsv"]}
 
 
 @router.get("/queries", name="query_catalogue")
 async def catalogue(request: Request) -> Response:
-    queries = [q.summary() | {"url": str(request.url_for("ready_query", query_id=q.id))}
-               for q in request.app.state.catalogue]
+    kg = state(request)
     if negotiation.prefers_html(request.headers.get("accept")):
-        return pages.render(request, "queries.html", queries=list(request.app.state.catalogue))
-    return JSONResponse({"queries": queries})
+        return await pages.render(request, "queries.html", queries=list(kg.catalogue))
+    return JSONResponse({"queries": [q.summary() | {"url": str(request.url_for("ready_query", query_id=q.id))}
+                                     for q in kg.catalogue]})
 
 
 @router.get("/queries/{query_id}", name="ready_query")
 async def ready_query(request: Request, query_id: str) -> Response:
-    catalogue = request.app.state.catalogue
-    media_type = None
+    catalogue = state(request).catalogue
     if query_id.endswith(".rq") and catalogue.get(query_id[:-3]):
-        query = catalogue.get(query_id[:-3])
-        return Response(query.text, media_type="application/sparql-query; charset=utf-8")
-    for suffix, suffix_type in SUFFIXES.items():
-        if query_id.endswith(suffix) and catalogue.get(query_id[: -len(suffix)]):
-            query_id, media_type = query_id[: -len(suffix)], suffix_type
-            break
-    query = catalogue.get(query_id)
+        return Response(catalogue.get(query_id[:-3]).text, media_type="application/sparql-query; charset=utf-8")
+    stem, media_type = formats.by_suffix(query_id)
+    if media_type is None or catalogue.get(stem) is None:
+        stem, media_type = query_id, None
+    query = catalogue.get(stem)
     if query is None:
-        return error_response(404, f"no ready-made query '{query_id}'; see /queries")
-    pairs = [(k, v) for k, v in request.query_params.multi_items()]
-    format_name = dict(pairs).get("format")
+        raise NotFound(f"no ready-made query '{query_id[:200]}'; see /queries")
+    pairs = list(request.query_params.multi_items())
     values = {k: v for k, v in pairs if k not in ("format", "lang")}
-    repeated = sorted({k for k, _ in pairs if sum(1 for k2, _ in pairs if k2 == k) > 1})
+    wants_page = media_type is None and not dict(pairs).get("format") and negotiation.prefers_html(
+        request.headers.get("accept"))
     try:
+        repeated = sorted({k for k, _ in pairs if sum(1 for k2, _ in pairs if k2 == k) > 1})
         if repeated:
             raise ParameterError(f"parameter '{repeated[0]}' was given more than once")
         bindings = query.bindings(values)
     except ParameterError as error:
-        if negotiation.prefers_html(request.headers.get("accept")) and not media_type:
-            return await _query_page(request, query, values, error=str(error))
-        return error_response(400, str(error))
-    if media_type is None and not format_name and negotiation.prefers_html(request.headers.get("accept")):
-        return await _query_page(request, query, {k: v for k, v in values.items() if k != "lang"})
-    if media_type and not format_name:
-        pairs.append(("format", media_type))
-    try:
-        return await run_sparql(request, query.body, pairs, bindings=bindings,
-                                columns=[c.name for c in query.columns] or None)
-    except ProtocolError as error:
-        return error_response(error.status, error.message, error.headers)
+        if wants_page:  # a form opened without values shows the form, not an error
+            return await _query_page(request, query, values, error=error if values else None)
+        raise
+    if wants_page:
+        return await _query_page(request, query, values)
+    kg = state(request)
+    return await run_protocol_query(request, kg.service.request(
+        query.body, bindings=bindings, columns=query.column_names,
+        media_type=media_type or requested_format(pairs), accept=request.headers.get("accept")))
 
 
-async def _query_page(request: Request, query, values: dict, error: str | None = None) -> Response:
-    """A ready-made query for browsers: a form built from its typed parameters, results, downloads."""
+async def _query_page(request: Request, query: ReadyQuery, values: dict,
+                      error: ParameterError | None = None) -> Response:
+    """A ready-made query for browsers: a form built from its typed parameters, results, downloads. A
+    required parameter left empty shows the form (with the example filled in), not an error."""
+    kg = state(request)
     lang = pages.language(request)
-    table, status = None, 200
-    if error is None and (values or not any(p.required for p in query.params)):
-        table, error, status = await pages.results_table(
-            request, query.body, bindings=query.bindings(values), columns=[c.name for c in query.columns] or None)
-    elif error is not None:
-        status = 400
-    suffixes = [".ttl", ".nt", ".jsonld"] if query.form == "construct" else [".csv", ".json", ".tsv"]
+    table = failure = None
+    missing = [p for p in query.params if p.required and p.default is None and not values.get(p.name)]
+    if error is not None:
+        failure = error
+    elif not missing:
+        table, failure = await pages.results_table(request, kg.service.request(
+            query.body, bindings=query.bindings(values), columns=query.column_names,
+            accept=pages.TABLE_FORMATS, max_rows=kg.settings.max_html_rows))
     downloads = [(s[1:], f"/queries/{query.id}{s}?" + urlencode({k: v for k, v in values.items() if v}))
-                 for s in suffixes]
-    return pages.render(request, "ready_query.html", status_code=status, query=query, values=values, table=table,
-                        error=error, downloads=downloads,
-                        title=query.title_id if lang == "id" else query.title,
-                        description=query.description_id if lang == "id" else query.description)
+                 for s in SUFFIXES[query.form]]
+    return await pages.render(
+        request, "ready_query.html", status_code=failure.status if failure else 200,
+        headers=failure.headers if failure else None, query=query, values=values, table=table,
+        error=failure.message if failure else None, missing=missing, downloads=downloads,
+        title=query.title_id if lang == "id" else query.title,
+        description=query.description_id if lang == "id" else query.description)

@@ -8,17 +8,23 @@ point to it and the labels of its neighbours (the `describe` ready-made query). 
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from .. import negotiation, pages, results
+from .. import charts, formats, negotiation, pages, results
 from ..datafiles import BASE, ONTOLOGY_GRAPH, SHAPES_FILE
-from ..executor import QueryRequest
+from ..errors import NotAcceptable
+from ..query import Binding, is_absolute_iri
+from ..service import Row, Term
+from ..state import state
+from ..statistics import internal_query
 
 router = APIRouter()
 
-SUFFIXES = {".html": "text/html", ".ttl": "text/turtle", ".jsonld": "application/ld+json",
+#: the documents an IRI resolves to, with the suffix that asks for each
+SUFFIXES = {".html": formats.HTML, ".ttl": "text/turtle", ".jsonld": "application/ld+json",
             ".nt": "application/n-triples", ".rdf": "application/rdf+xml"}
 OFFERS = list(SUFFIXES.values())
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -34,8 +40,8 @@ def _choose(request: Request, path: str) -> tuple[str, str | None]:
 
 
 def _not_acceptable(headers: dict) -> Response:
-    return Response("406: available as " + ", ".join(OFFERS) + "\n", status_code=406,
-                    media_type="text/plain; charset=utf-8", headers=headers)
+    error = NotAcceptable("available as " + ", ".join(OFFERS))
+    return Response(error.message + "\n", status_code=406, media_type="text/plain; charset=utf-8", headers=headers)
 
 
 def _link_header(request: Request, path: str) -> str:
@@ -43,12 +49,12 @@ def _link_header(request: Request, path: str) -> str:
     return ", ".join(f'<{base}/{path}{suffix}>; rel="alternate"; type="{media}"' for suffix, media in SUFFIXES.items())
 
 
-def _negotiate_document(request: Request, name: str, suffix: str) -> Response | tuple[str, dict]:
+async def _negotiate_document(request: Request, name: str, suffix: str) -> Response | tuple[str, dict]:
     """For a document at one fixed path (/def, /shapes): the chosen media type and the response headers,
     or the 404/406 answer to send instead."""
     path, media_type = _choose(request, name + suffix)
     if path != name:
-        return _not_found(request, BASE + path)
+        return await _not_found(request, BASE + path)
     headers = {"Link": _link_header(request, name), "Vary": "Accept"}
     if media_type is None:
         return _not_acceptable(headers)
@@ -56,17 +62,20 @@ def _negotiate_document(request: Request, name: str, suffix: str) -> Response | 
 
 
 async def _rdf(request: Request, query: str, media_type: str, bindings: dict | None = None) -> bytes:
-    outcome = await request.app.state.executor.execute(QueryRequest(
-        query=query, media_type=media_type, bindings=bindings or {}, max_rows=10**6))
-    if outcome.status != "ok":
-        raise RuntimeError(outcome.message)
-    return outcome.body
+    service = state(request).service
+    answer = await service.answer(service.request(query, media_type=media_type, bindings=bindings, max_rows=10**6),
+                                  client=request)
+    return answer.body
 
 
-def _not_found(request: Request, iri: str) -> Response:
+async def _rows(request: Request, name: str, bindings: dict | None = None) -> list[Row]:
+    return await state(request).service.rows(internal_query(name), bindings, client=request)
+
+
+async def _not_found(request: Request, iri: str) -> Response:
     if negotiation.prefers_html(request.headers.get("accept")) or "text/html" in (request.headers.get("accept") or ""):
-        return pages.render(request, "not_found.html", status_code=404, iri=iri)
-    return Response(f"not found: <{iri}> is not described in this graph\n", status_code=404,
+        return await pages.render(request, "not_found.html", status_code=404, iri=iri)
+    return Response(f"not found: <{iri[:500]}> is not described in this graph\n", status_code=404,
                     media_type="text/plain; charset=utf-8")
 
 
@@ -74,10 +83,11 @@ def _not_found(request: Request, iri: str) -> Response:
 async def resource(request: Request, path: str) -> Response:
     path, media_type = _choose(request, "id/" + path)
     iri = BASE + path
-    iri_binding = {"_iri": ("iri", iri, None, None)}
-    exists = await pages.select_internal(request, "entity-exists", iri_binding)
-    if not exists:
-        return _not_found(request, iri)
+    if not is_absolute_iri(iri):  # not an IRI at all, so certainly not one of ours
+        return await _not_found(request, iri)
+    iri_binding = {"_iri": Binding.iri(iri)}
+    if not await _rows(request, "entity-exists", iri_binding):
+        return await _not_found(request, iri)
     headers = {"Link": _link_header(request, path), "Vary": "Accept"}
     if media_type is None:
         return _not_acceptable(headers)
@@ -85,54 +95,54 @@ async def resource(request: Request, path: str) -> Response:
         response = await _entity_page(request, iri)
         response.headers.update(headers)
         return response
-    describe = request.app.state.catalogue.get("describe")
+    describe = state(request).catalogue.get("describe")
     body = await _rdf(request, describe.body, media_type, iri_binding)
-    return Response(body, media_type=media_type + ("; charset=utf-8" if media_type.startswith("text/") else ""),
-                    headers=headers)
+    return Response(body, media_type=formats.content_type(media_type), headers=headers)
 
 
-def _term(value: dict, lang: str, en: dict | None = None, id_: dict | None = None) -> dict:
-    """A display form of a SPARQL JSON term: text, link (if an IRI) and whether it is ours."""
-    text = value["value"]
-    label = (id_ or {}).get("value") if lang == "id" else None
-    label = label or (en or {}).get("value")
-    if value["type"] == "uri":
-        return {"text": label or pages.short(text), "href": pages.local_link(text, lang), "iri": text,
-                "external": not text.startswith(BASE)}
-    return {"text": text, "href": None, "iri": None, "lang": value.get("xml:lang"), "external": False}
+def _term(value: Term, lang: str, en: Term | None = None, id_: Term | None = None) -> dict:
+    """A display form of a result term: text, link (only for http(s) IRIs) and whether it is ours."""
+    label = (id_.value if id_ else None) if lang == "id" else None
+    label = label or (en.value if en else None)
+    if value.type == "uri":
+        return {"text": label or pages.short(value.value), "href": pages.link_for(value.value, lang),
+                "iri": value.value, "external": not value.value.startswith(BASE)}
+    return {"text": value.value, "href": None, "iri": None, "lang": value.lang, "external": False}
 
 
 async def _entity_page(request: Request, iri: str) -> Response:
     lang = pages.language(request)
-    binding = {"_iri": ("iri", iri, None, None)}
-    outgoing = await pages.select_internal(request, "entity-outgoing", binding)
-    incoming = await pages.select_internal(request, "entity-incoming", binding)
+    binding = {"_iri": Binding.iri(iri)}
+    outgoing = await _rows(request, "entity-outgoing", binding)
+    incoming = await _rows(request, "entity-incoming", binding)
 
-    labels = {row["o"]["xml:lang"]: row["o"]["value"] for row in outgoing
-              if row["p"]["value"] == LABEL and "xml:lang" in row["o"]}
+    labels = {row["o"].lang: row["o"].value for row in outgoing if row["p"].value == LABEL and row["o"].lang}
     name = (labels.get("id") if lang == "id" else None) or labels.get("en") or pages.short(iri)
-    types = [_term(r["o"], lang, r.get("o_en"), r.get("o_id")) for r in outgoing if r["p"]["value"] == RDF_TYPE]
-    wikidata = [r["o"]["value"] for r in outgoing if r["p"]["value"].endswith("core#exactMatch")]
-    sources = [r["o"]["value"] for r in outgoing if r["p"]["value"] == "http://purl.org/dc/terms/source"]
+    types = [_term(r["o"], lang, r.get("o_en"), r.get("o_id")) for r in outgoing if r["p"].value == RDF_TYPE]
+    wikidata = [r["o"].value for r in outgoing if r["p"].value.endswith("core#exactMatch")
+                and pages.link_for(r["o"].value)]
+    sources = [r["o"].value for r in outgoing if r["p"].value == "http://purl.org/dc/terms/source"
+               and pages.link_for(r["o"].value)]
     statements = [
-        {"property": pages.short(r["p"]["value"]), "value": _term(r["o"], lang, r.get("o_en"), r.get("o_id"))}
+        {"property": pages.short(r["p"].value), "value": _term(r["o"], lang, r.get("o_en"), r.get("o_id"))}
         for r in outgoing
-        if r["p"]["value"] not in (RDF_TYPE, "http://purl.org/dc/terms/source") and not r["p"]["value"].endswith("core#exactMatch")
+        if r["p"].value not in (RDF_TYPE, "http://purl.org/dc/terms/source") and not r["p"].value.endswith("core#exactMatch")
     ]
     statements.sort(key=lambda s: (s["property"], s["value"]["text"]))
 
     # Facts pointing here, grouped by their class: memberships, treaty actions, laws, plans, tiers, events …
     facts: dict[str, dict] = {}
-    class_labels = {row["o"]["value"]: _term(row["o"], lang, row.get("o_en"), row.get("o_id"))["text"]
-                    for row in incoming if row["p"]["value"] == RDF_TYPE}
+    class_labels = {row["o"].value: _term(row["o"], lang, row.get("o_en"), row.get("o_id"))["text"]
+                    for row in incoming if row["p"].value == RDF_TYPE}
     for row in incoming:
-        fact = facts.setdefault(row["s"]["value"], {"iri": row["s"]["value"], "classes": set(), "props": defaultdict(list),
-                                                    "sources": set(), "link": pages.short(row["link"]["value"])})
-        fact["classes"].add(row["class"]["value"])
-        prop, value = row["p"]["value"], row["o"]
+        fact = facts.setdefault(row["s"].value, {"iri": row["s"].value, "classes": set(), "props": defaultdict(list),
+                                                 "sources": set(), "link": pages.short(row["link"].value)})
+        fact["classes"].add(row["class"].value)
+        prop, value = row["p"].value, row["o"]
         if prop == "http://purl.org/dc/terms/source":
-            fact["sources"].add(value["value"])
-        elif prop != RDF_TYPE and value.get("value") != iri:
+            if pages.link_for(value.value):
+                fact["sources"].add(value.value)
+        elif prop != RDF_TYPE and value.value != iri:
             shown = _term(value, lang, row.get("o_en"), row.get("o_id"))
             if shown not in fact["props"][pages.short(prop)]:
                 fact["props"][pages.short(prop)].append(shown)
@@ -145,7 +155,7 @@ async def _entity_page(request: Request, iri: str) -> Response:
         groups[class_labels.get(most_specific, pages.short(most_specific))].append(fact)
     for members in groups.values():
         members.sort(key=lambda f: (f["date"], f["iri"]))
-    return pages.render(request, "entity.html", iri=iri, name=name, labels=labels, types=types, wikidata=wikidata,
+    return await pages.render(request, "entity.html", iri=iri, name=name, labels=labels, types=types, wikidata=wikidata,
                         sources=sources, statements=statements, groups=dict(sorted(groups.items())),
                         alternates=[(s, m) for s, m in SUFFIXES.items() if s != ".html"],
                         path=iri[len(BASE):])
@@ -154,7 +164,7 @@ async def _entity_page(request: Request, iri: str) -> Response:
 @router.get("/def", name="ontology")
 @router.get("/def{suffix:path}", include_in_schema=False)
 async def ontology(request: Request, suffix: str = "") -> Response:
-    negotiated = _negotiate_document(request, "def", suffix)
+    negotiated = await _negotiate_document(request, "def", suffix)
     if isinstance(negotiated, Response):
         return negotiated
     media_type, headers = negotiated
@@ -167,10 +177,8 @@ async def ontology(request: Request, suffix: str = "") -> Response:
 
 
 async def _ontology_page(request: Request) -> Response:
-    from .. import charts
-
     lang = pages.language(request)
-    rows = await pages.select(request, f"""
+    terms_rows = await state(request).service.rows(f"""
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
         PREFIX owl: <http://www.w3.org/2002/07/owl#>
         PREFIX schema: <https://schema.org/>
@@ -184,35 +192,50 @@ async def _ontology_page(request: Request) -> Response:
           OPTIONAL {{ ?term schema:domainIncludes ?d }}
           OPTIONAL {{ ?term schema:rangeIncludes ?r }}
           OPTIONAL {{ ?term rdfs:subClassOf ?super }}
-        }} }} GROUP BY ?term ?kind ?en ?id ?comment ORDER BY ?term""")
+        }} }} GROUP BY ?term ?kind ?en ?id ?comment ORDER BY ?term""", client=request)
+
+    def text(row: Row, name: str) -> str:
+        return row[name].value if name in row else ""
+
     terms = [{
-        "iri": r["term"]["value"], "name": pages.short(r["term"]["value"]),
-        "kind": r["kind"]["value"].rsplit("#", 1)[1],
-        "label": (r.get("id", {}).get("value") if lang == "id" else None) or r["en"]["value"],
-        "comment": r.get("comment", {}).get("value", ""),
-        "domains": [pages.short(d) for d in r.get("domains", {}).get("value", "").split()],
-        "ranges": [pages.short(x) for x in r.get("ranges", {}).get("value", "").split()],
-        "supers": r.get("supers", {}).get("value", "").split(),
-    } for r in rows]
+        "iri": r["term"].value, "name": pages.short(r["term"].value),
+        "kind": r["kind"].value.rsplit("#", 1)[1],
+        "label": (text(r, "id") if lang == "id" else None) or r["en"].value,
+        "comment": text(r, "comment"),
+        "domains": [pages.short(d) for d in text(r, "domains").split()],
+        "ranges": [pages.short(x) for x in text(r, "ranges").split()],
+        "supers": text(r, "supers").split(),
+    } for r in terms_rows]
     classes = [t for t in terms if t["kind"] == "Class"]
     diagram = charts.class_diagram(
         [(t["name"], [pages.short(s) for s in t["supers"] if s.startswith(BASE)]) for t in classes])
-    return pages.render(request, "ontology.html", classes=classes,
+    return await pages.render(request, "ontology.html", classes=classes,
                         properties=[t for t in terms if t["kind"] != "Class"], diagram=diagram)
 
 
 @router.get("/shapes", name="shapes")
 @router.get("/shapes{suffix:path}", include_in_schema=False)
 async def shapes(request: Request, suffix: str = "") -> Response:
-    negotiated = _negotiate_document(request, "shapes", suffix)
+    negotiated = await _negotiate_document(request, "shapes", suffix)
     if isinstance(negotiated, Response):
         return negotiated
     media_type, headers = negotiated
-    text = SHAPES_FILE.read_text(encoding="utf-8")
-    if media_type == "text/html":
-        response = pages.render(request, "shapes.html", text=text)
+    text = _shapes_text()
+    if media_type == formats.HTML:
+        response = await pages.render(request, "shapes.html", text=text)
         response.headers.update(headers)
         return response
     if media_type == "text/turtle":
         return Response(text, media_type="text/turtle; charset=utf-8", headers=headers)
-    return Response(results.convert_turtle(text, media_type), media_type=media_type, headers=headers)
+    return Response(_shapes_as(media_type), media_type=media_type, headers=headers)
+
+
+@lru_cache(maxsize=1)
+def _shapes_text() -> str:
+    """The shapes file, read once: it cannot change while the server runs (it is part of the data version)."""
+    return SHAPES_FILE.read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=8)
+def _shapes_as(media_type: str) -> bytes:
+    return results.convert_turtle(_shapes_text(), media_type)

@@ -6,19 +6,31 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
-from .. import charts, negotiation, pages, results, void
+from .. import charts, formats, negotiation, pages, results, void
+from ..errors import NotFound
+from ..query import Binding
+from ..service import Row
+from ..state import state
+from ..statistics import internal_query
 from ..store import DUMPS_DIR
 
 router = APIRouter()
+#: the longest dump file name there is, with room to spare; longer names are not looked up
+MAX_DUMP_NAME = 64
 
 
-async def _ready(request: Request, query_id: str, values: dict) -> list[dict]:
-    query = request.app.state.catalogue.get(query_id)
-    return await pages.select(request, query.body, query.bindings(values), columns=[c.name for c in query.columns])
+async def _ready(request: Request, query_id: str, values: dict) -> list[Row]:
+    query = state(request).catalogue.get(query_id)
+    return await state(request).service.rows(query.body, query.bindings(values), columns=query.column_names,
+                                             client=request)
 
 
-def _value(row: dict, name: str, default=""):
-    return row.get(name, {}).get("value", default)
+async def _internal(request: Request, name: str, bindings: dict | None = None) -> list[Row]:
+    return await state(request).service.rows(internal_query(name), bindings, client=request)
+
+
+def _value(row: Row, name: str, default=""):
+    return row[name].value if name in row else default
 
 
 @router.get("/", name="home")
@@ -27,9 +39,9 @@ async def home(request: Request) -> Response:
     text = request.query_params.get("q", "").strip()
     found = []
     if text:
-        rows = await pages.select_internal(request, "search", {"_text": pages.binding("literal", text[:100])})
+        rows = await _internal(request, "search", {"_text": Binding.literal(text[:100])})
         found = [{"iri": _value(r, "s"), "name": _value(r, "name"), "type": pages.short(_value(r, "type"))} for r in rows]
-    counts = (await pages.select_internal(request, "counts"))[0]
+    counts = (await _internal(request, "counts"))[0]
     series = {}
     for instrument, name in (("untoc", "UNTOC"), ("tip-protocol", "TIP Protocol"), ("smuggling-protocol", "Smuggling Protocol")):
         rows = await _ready(request, "parties-over-time", {"instrument": instrument})
@@ -56,46 +68,43 @@ async def home(request: Request) -> Response:
     indonesia_chart = charts.timeline(
         [(_value(r, "date"), _value(r, "label_id") if lang == "id" and _value(r, "label_id") else _value(r, "label"),
           _value(r, "kind")) for r in indonesia], strings["chart_indonesia"])
-    return pages.render(request, "home.html", counts={k: _value(counts, k) for k in counts}, text=text, found=found,
-                        queries=list(request.app.state.catalogue), parties_chart=parties_chart,
-                        status_chart=status_chart, law_chart=law_chart, plan_chart=plan_chart,
-                        indonesia_chart=indonesia_chart)
+    return await pages.render(request, "home.html", counts={k: _value(counts, k) for k in counts}, text=text,
+                              found=found, queries=list(state(request).catalogue), parties_chart=parties_chart,
+                              status_chart=status_chart, law_chart=law_chart, plan_chart=plan_chart,
+                              indonesia_chart=indonesia_chart)
 
 
 @router.get("/dumps/", name="dumps")
 async def dumps(request: Request) -> Response:
-    folder = request.app.state.dataset.directory / DUMPS_DIR
+    folder = state(request).dataset.directory / DUMPS_DIR
     files = sorted(p.name for p in folder.iterdir() if p.is_file())
     sums = (folder / "SHA256SUMS").read_text(encoding="utf-8")
     if negotiation.prefers_html(request.headers.get("accept")):
-        return pages.render(request, "dumps.html", files=files, sums=sums)
+        return await pages.render(request, "dumps.html", files=files, sums=sums)
     return JSONResponse({"files": [str(request.url_for("dump_file", name=f)) for f in files]})
 
 
 @router.get("/dumps/{name}", name="dump_file")
 async def dump_file(name: str, request: Request) -> Response:
-    folder = request.app.state.dataset.directory / DUMPS_DIR
+    folder = state(request).dataset.directory / DUMPS_DIR
+    if len(name) > MAX_DUMP_NAME or "/" in name or "\x00" in name or not (folder / name).is_file():
+        raise NotFound("no such dump; see /dumps/")
     path = folder / name
-    if "/" in name or not path.is_file():
-        return Response("no such dump\n", status_code=404, media_type="text/plain; charset=utf-8")
     media = "text/plain; charset=utf-8" if name == "SHA256SUMS" else "application/gzip"
     return FileResponse(path, media_type=media, filename=name)
 
 
 @router.get("/.well-known/void", name="void_description")
 async def void_description(request: Request) -> Response:
-    offers = list(results.GRAPH_TYPES)
-    media_type = negotiation.choose(offers, request.headers.get("accept")) or "text/turtle"
+    kg = state(request)
+    media_type = negotiation.choose(formats.offers("graph"), request.headers.get("accept")) or "text/turtle"
     partitions = [{"kind": _value(r, "kind"), "term": _value(r, "term"), "count": int(_value(r, "count"))}
-                  for r in await pages.select_internal(request, "void-partitions")]
-    rows = await pages.select_internal(request, "void-sources")
+                  for r in await _internal(request, "void-partitions")]
+    rows = await _internal(request, "void-sources")
     sources = [_value(r, "source") for r in rows if "source" in r]
     links = next((int(_value(r, "wikidata_links")) for r in rows if "wikidata_links" in r), 0)
-    folder = request.app.state.dataset.directory / DUMPS_DIR
-    dumps = sorted(p.name for p in folder.iterdir() if p.name.endswith(".gz"))
-    triples = void.describe(base_url=str(request.base_url), version=request.app.state.dataset.version,
-                            triples=request.app.state.dataset.triples, partitions=partitions, sources=sources,
-                            wikidata_links=links, dumps=dumps)
-    return Response(results.serialize_triples(triples, media_type),
-                    media_type=media_type + ("; charset=utf-8" if media_type.startswith("text/") else ""),
+    dumps = sorted(p.name for p in (kg.dataset.directory / DUMPS_DIR).iterdir() if p.name.endswith(".gz"))
+    triples = void.describe(base_url=str(request.base_url), version=kg.dataset.version, triples=kg.dataset.triples,
+                            partitions=partitions, sources=sources, wikidata_links=links, dumps=dumps)
+    return Response(results.serialize_triples(triples, media_type), media_type=formats.content_type(media_type),
                     headers={"Vary": "Accept"})
