@@ -87,9 +87,7 @@ class Item:
 def term_text(query: ReadyQuery, name: str, raw: str) -> str:
     """The SPARQL term the engine would bind for parameter `name` = `raw`."""
     param = next(p for p in query.params if p.name == name)
-    kind, value, language, datatype = param.to_binding(raw)
-    term = ox.NamedNode(value) if kind == "iri" else ox.Literal(value, language=language, datatype=ox.NamedNode(datatype))
-    return str(term)
+    return str(param.to_binding(raw).to_term())
 
 
 def inline(query: ReadyQuery, values: dict[str, str]) -> str:

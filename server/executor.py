@@ -311,7 +311,7 @@ class QueryExecutor:
 
     async def _run(self, request: QueryRequest) -> QueryAnswer:
         if self._pending >= self.max_pending:
-            raise Saturated(f"{self._pending} queries are running or waiting; try again shortly")
+            raise Saturated(f"the endpoint is busy: {self._pending} queries are running or waiting; try again shortly")
         self._pending += 1
         try:
             worker = await self._handed_over(request)
@@ -347,7 +347,7 @@ class QueryExecutor:
                 worker = await asyncio.wait_for(self._idle.get(), max(0.0, deadline - time.monotonic()))
             except asyncio.TimeoutError:
                 raise Saturated(
-                    f"no query worker became free within {self.timeout:g} s (the time limit of a query)"
+                    f"the endpoint is busy: no query worker became free within {self.timeout:g} s (the time limit of a query)"
                 ) from None
             if worker.process.is_alive():
                 try:

@@ -12,7 +12,7 @@ from server.catalogue import Catalogue
 
 CATALOGUE = Catalogue()
 GOLDEN = Path(__file__).parent / "golden" / "queries"
-SELECTS = [q for q in CATALOGUE if q.form != "construct"]
+SELECTS = [q for q in CATALOGUE if q.form != "graph"]
 
 
 def test_catalogue_lists_every_query_with_typed_params(live_server):

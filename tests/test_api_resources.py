@@ -95,7 +95,7 @@ def test_dumps_are_listed_checksummed_and_equal_to_the_served_graph(live_server,
 
 
 def test_dumps_equal_balikg_export(balikg, tmp_path, loaded_graph):
-    from server.store import write_dumps
+    from server.dumps import write_dumps
 
     write_dumps(loaded_graph, tmp_path / "dumps")
     exported = tmp_path / "export.nq"

@@ -12,7 +12,8 @@ from bench.workload import workload
 from server.catalogue import Catalogue
 from server.datafiles import DataLayout
 from server.loader import load
-from server.store import OxigraphStore, write_store_dir
+from server.dataset import write_store_dir
+from server.store import OxigraphStore
 from server.validation import validate
 
 
@@ -49,8 +50,7 @@ def test_inlined_queries_answer_like_bound_ones(tmp_path):
         if query is None:
             continue
         values = {p.name: p.example for p in query.params}
-        bound = {name: ox.NamedNode(v) if kind == "iri" else ox.Literal(v, language=lang, datatype=ox.NamedNode(dt))
-                 for name, (kind, v, lang, dt) in query.bindings(values).items()}
+        bound = {name: binding.to_term() for name, binding in query.bindings(values).items()}
         expected = store.query(query.body, bindings=bound)
         inlined = store.query(item.text)
         if item.graph:

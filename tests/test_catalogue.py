@@ -13,7 +13,8 @@ import pytest
 
 from server.catalogue import Catalogue, CatalogueError, ParameterError, parse_query_file
 from server.dataset import prepare
-from server.executor import QueryRequest, run_query
+from server.executor import run_query
+from server.query import QueryRequest, bindings_of
 from server.settings import Settings
 from server.store import OxigraphStore, RdflibStore
 
@@ -47,10 +48,10 @@ def engines(store_cache):
 
 
 def run(store, query, values, media_type=None):
-    media_type = media_type or ("application/n-triples" if query.form == "construct" else "text/csv")
-    outcome = run_query(store, QueryRequest(query.body, media_type=media_type, bindings=query.bindings(values),
-                                            columns=[c.name for c in query.columns] or None, max_rows=10**6))
-    assert outcome.status == "ok", outcome.message
+    media_type = media_type or ("application/n-triples" if query.form == "graph" else "text/csv")
+    outcome = run_query(store, QueryRequest(query.body, media_type=media_type,
+                                            bindings=bindings_of(query.bindings(values)),
+                                            columns=query.column_names, max_rows=10**6))
     return outcome.body.decode("utf-8")
 
 
@@ -74,7 +75,7 @@ def test_header_is_complete_and_params_match_the_body(query):
     query.bindings(examples(query))
     used = set(re.findall(r"[?$]_([A-Za-z0-9_]+)", query.body))
     assert used == {p.name for p in query.params}
-    if query.form != "construct":
+    if query.form != "graph":
         assert query.columns
 
 
@@ -89,20 +90,20 @@ def test_a_header_that_disagrees_with_the_body_is_refused(tmp_path):
 @pytest.mark.parametrize("query", list(CATALOGUE), ids=lambda q: q.id)
 def test_query_matches_its_golden_file(query, engines, request):
     body = run(engines["oxigraph"], query, examples(query))
-    golden = GOLDEN / f"{query.id}.{'nt' if query.form == 'construct' else 'csv'}"
-    if query.form == "construct":
+    golden = GOLDEN / f"{query.id}.{'nt' if query.form == 'graph' else 'csv'}"
+    if query.form == "graph":
         body = "".join(sorted(body.splitlines(keepends=True)))
     if request.config.getoption("--update-golden"):
         golden.write_bytes(body.encode("utf-8"))
     assert golden.exists(), f"no golden file {golden.name}: run pytest --update-golden after reviewing the output"
     assert body == golden.read_bytes().decode("utf-8")
-    if query.form != "construct":
+    if query.form != "graph":
         header = next(csv.reader(io.StringIO(body)))
         assert header == [c.name for c in query.columns]
 
 
 def _normalised(body: str, form: str):
-    if form == "construct":
+    if form == "graph":
         return sorted(body.splitlines())
     rows = list(csv.reader(io.StringIO(body)))
     # GROUP_CONCAT order is engine-dependent: compare concatenated cells as sets of parts.
@@ -146,8 +147,8 @@ def test_string_values_with_quotes_and_braces_are_bound_as_data_not_syntax(engin
     binding = Param(name="label", type="string", required=True, description="d", example="x").to_binding(hostile)
     query = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT ?s ?_label WHERE { ?s rdfs:label ?_label }"
     for store in engines.values():
-        outcome = run_query(store, QueryRequest(query, media_type="text/csv", bindings={"_label": binding}))
-        assert outcome.status == "ok" and outcome.count == 0
+        outcome = run_query(store, QueryRequest(query, media_type="text/csv", bindings=bindings_of({"_label": binding})))
+        assert outcome.count == 0
 
 
 def test_unknown_and_missing_parameters_are_named():
@@ -159,9 +160,26 @@ def test_unknown_and_missing_parameters_are_named():
 
 def test_defaults_apply_and_today_is_a_date():
     bindings = CATALOGUE.get("treaty-status").bindings({"instrument": "untoc"})
-    kind, value, _, datatype = bindings["_as_of"]
-    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) and datatype.endswith("#date")
-    assert CATALOGUE.get("timeline").bindings({})["_from"][1] == "2015-01-01"
+    as_of = bindings["_as_of"]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of.value) and as_of.datatype.endswith("#date")
+    assert CATALOGUE.get("timeline").bindings({})["_from"].value == "2015-01-01"
+
+
+@pytest.mark.parametrize("param_type,value", [("year", "٢٠١٦"), ("integer", "٣"), ("date", "٢٠١٦-01-01"),
+                                              ("iri", "http://["), ("iri", "a b:c")])
+def test_values_outside_their_type_are_refused_even_in_other_scripts(param_type, value):
+    from server.catalogue import Param
+
+    with pytest.raises(ParameterError, match="parameter 'p'"):
+        Param(name="p", type=param_type, required=True, description="d", example="x").to_binding(value)
+
+
+def test_the_query_form_is_the_engines_reading():
+    from server.catalogue import query_form
+
+    assert query_form("DESCRIBE <http://example.org/x>") == "graph"
+    assert query_form("# CONSTRUCT in a comment\nSELECT * WHERE { }") == "select"
+    assert query_form("ASK { }") == "ask"
 
 
 def test_readme_query_table_matches_the_catalogue():

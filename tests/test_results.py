@@ -5,7 +5,7 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from server import results
+from server import formats, results
 from server.store import QueryResult
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -38,7 +38,7 @@ def test_json_results_parse_to_the_terms_written():
     assert all("y" not in b for b in document["results"]["bindings"])  # unbound stays absent
 
 
-@pytest.mark.parametrize("media_type", sorted(results.BINDINGS_TYPES))
+@pytest.mark.parametrize("media_type", formats.offers("bindings"))
 @pytest.mark.parametrize("available,cap,count,truncated", [(0, 5, 0, False), (5, 5, 5, False), (6, 5, 5, True), (3, 0, 0, True)])
 def test_row_cap_counts_and_flags(media_type, available, cap, count, truncated):
     rows = [(ox.Literal(str(i)), None) for i in range(available)]

@@ -57,11 +57,7 @@ def world():
 
 def run(store, query_id: str, **values) -> list[dict]:
     query = CATALOGUE.get(query_id)
-    substitutions = {
-        ox.Variable(name): ox.Literal(value, datatype=ox.NamedNode(datatype)) if kind == "literal"
-        else ox.NamedNode(value) if kind == "iri" else ox.Literal(value)
-        for name, (kind, value, _lang, datatype) in query.bindings(values).items()
-    }
+    substitutions = {ox.Variable(name): binding.to_term() for name, binding in query.bindings(values).items()}
     solutions = store.query(query.body, substitutions=substitutions)
     names = [v.value for v in solutions.variables]
     return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in solutions]
