@@ -25,9 +25,17 @@ def cmd_run(args) -> int:
 
     # On SIGTERM, unwind through the harness's `finally` blocks so no server is left running.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    settings = Settings(scales=args.scale, duration=args.duration, reps=args.reps, connections=args.connections,
-                        workdir=args.workdir, servers=tuple(args.servers), only=tuple(args.only),
-                        first_start=not args.no_first_start, request_timeout=args.request_timeout)
+    settings = Settings(
+        scales=args.scale,
+        duration=args.duration,
+        reps=args.reps,
+        connections=args.connections,
+        workdir=args.workdir,
+        servers=tuple(args.servers),
+        only=tuple(args.only),
+        first_start=not args.no_first_start,
+        request_timeout=args.request_timeout,
+    )
     scales = run(settings, log=lambda line: print(line, flush=True))
     command = "python -m bench " + shlex.join(sys.argv[1:])
     text = render(scales, command, args.duration, args.reps, args.connections)

@@ -44,7 +44,9 @@ class Copier:
     def __init__(self, triples: list[ox.Triple]):
         self.codes = {t.subject.value: t.object.value for t in triples if t.predicate == ISO3}
         self.sources = {t.subject.value for t in triples if t.predicate == RDF_TYPE and t.object == SOURCE_CLASS}
-        self.sources |= {t.object.value for t in triples if t.predicate == SOURCE and isinstance(t.object, ox.NamedNode)}
+        self.sources |= {
+            t.object.value for t in triples if t.predicate == SOURCE and isinstance(t.object, ox.NamedNode)
+        }
         taken = set(self.codes.values())
         self.free = [c for c in map("".join, itertools.product(string.ascii_uppercase, repeat=3)) if c not in taken]
         self.order = {iri: i for i, iri in enumerate(sorted(self.codes))}
@@ -71,7 +73,9 @@ class Copier:
         if k == 0:
             return triple
         if triple.predicate == ISO3:
-            return ox.Triple(self.term(triple.subject, k), ISO3, ox.Literal(self.code(triple.subject.value, k), datatype=XSD_STRING))
+            return ox.Triple(
+                self.term(triple.subject, k), ISO3, ox.Literal(self.code(triple.subject.value, k), datatype=XSD_STRING)
+            )
         return ox.Triple(self.term(triple.subject, k), triple.predicate, self.term(triple.object, k))
 
 

@@ -66,8 +66,9 @@ class ScaleRun:
     runs: dict[str, ServerRun] = field(default_factory=dict)
 
 
-def _measure_all(server: servers.Server, restart, variant: str, items: list[Item], settings: Settings,
-                 log) -> tuple[servers.Server, dict[str, Measured]]:
+def _measure_all(
+    server: servers.Server, restart, variant: str, items: list[Item], settings: Settings, log
+) -> tuple[servers.Server, dict[str, Measured]]:
     """Measure every item; a request that times out is recorded as failed and the server restarted, since
     some servers keep computing an abandoned query and would hold up everything after it."""
     results = {}
@@ -88,9 +89,14 @@ def _measure_all(server: servers.Server, restart, variant: str, items: list[Item
             server.stop()
             server = restart()
         results[item.name] = measured
-        log(f"  {variant:<21} {item.name:<36} size={measured.answer.size} "
-            + (f"p50={measured.latency.p50 * 1000:.1f}ms rps={measured.throughput.rps:.1f}" if measured.latency
-               else f"FAILED {measured.answer.status} {measured.answer.error}"))
+        log(
+            f"  {variant:<21} {item.name:<36} size={measured.answer.size} "
+            + (
+                f"p50={measured.latency.p50 * 1000:.1f}ms rps={measured.throughput.rps:.1f}"
+                if measured.latency
+                else f"FAILED {measured.answer.status} {measured.answer.error}"
+            )
+        )
     return server, results
 
 
@@ -111,8 +117,11 @@ def run_scale(factor: int, settings: Settings, log=print) -> ScaleRun:
     quads, union = folder / "graph.nq", folder / "union.nt"
     began = time.monotonic()
     for path, fmt in ((quads, "nq"), (union, "nt")):
-        subprocess.run([servers.executable("balikg"), "export", "--data-dir", str(data_dir), "--format", fmt,
-                        "-o", str(path)], check=True, capture_output=True)
+        subprocess.run(
+            [servers.executable("balikg"), "export", "--data-dir", str(data_dir), "--format", fmt, "-o", str(path)],
+            check=True,
+            capture_output=True,
+        )
     export_seconds = time.monotonic() - began
     with quads.open("rb") as handle:
         scale = ScaleRun(factor, sum(1 for _ in handle), generate_seconds, export_seconds)
@@ -135,8 +144,12 @@ def run_scale(factor: int, settings: Settings, log=print) -> ScaleRun:
             launch = lambda: servers.start_oxigraph(folder / "oxigraph-db", folder / "oxigraph.log", timeout)
         elif name == "oxigraph-materialised":
             load_seconds = servers.load_oxigraph([quads, union], folder / "oxigraph-materialised-db")
-            launch = lambda: servers.start_oxigraph(folder / "oxigraph-materialised-db",
-                                                    folder / "oxigraph-materialised.log", timeout, union_default_graph=False)
+            launch = lambda: servers.start_oxigraph(
+                folder / "oxigraph-materialised-db",
+                folder / "oxigraph-materialised.log",
+                timeout,
+                union_default_graph=False,
+            )
         else:
             launch = lambda: servers.start_rdflib_endpoint(quads, folder / "rdflib-endpoint.log", timeout)
         server = first_served = launch()
@@ -152,9 +165,14 @@ def run_scale(factor: int, settings: Settings, log=print) -> ScaleRun:
             server.stop()
         for variant, measured in results.items():
             scale.runs[variant] = ServerRun(
-                variant, first_served.startup_seconds, max(peak, server.peak_rss),
+                variant,
+                first_served.startup_seconds,
+                max(peak, server.peak_rss),
                 first_start_seconds=first.startup_seconds if first else None,
-                first_start_rss=first.peak_rss if first else None, load_seconds=load_seconds, results=measured)
+                first_start_rss=first.peak_rss if first else None,
+                load_seconds=load_seconds,
+                results=measured,
+            )
     return scale
 
 

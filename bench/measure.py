@@ -107,18 +107,40 @@ def throughput(base: str, request: Request, duration: float, connections: int) -
 
 
 def _wrk(base: str, request: Request, duration: float, connections: int) -> Throughput:
-    lua = [f'wrk.method = "{request.method}"', f'wrk.headers["Accept"] = "{request.accept}"',
-           'wrk.headers["Accept-Encoding"] = "identity"']
+    lua = [
+        f'wrk.method = "{request.method}"',
+        f'wrk.headers["Accept"] = "{request.accept}"',
+        'wrk.headers["Accept-Encoding"] = "identity"',
+    ]
     if request.form:
-        lua += ['wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"', f"wrk.body = [==[{request.body()}]==]"]
+        lua += [
+            'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"',
+            f"wrk.body = [==[{request.body()}]==]",
+        ]
     if request.nonce:  # "\n# bench request <n>", URL-encoded, after the query
-        lua += ["n = 0", "request = function() n = n + 1; return wrk.format(nil, nil, nil, wrk.body .. '%0A%23+bench+request+' .. n) end"]
+        lua += [
+            "n = 0",
+            "request = function() n = n + 1; return wrk.format(nil, nil, nil, wrk.body .. '%0A%23+bench+request+' .. n) end",
+        ]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write("\n".join(lua) + "\n")
     try:
-        run = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout",
-                              f"{TIMEOUT:.0f}s", "-s", script.name, base + request.path],
-                             capture_output=True, text=True, check=True)
+        run = subprocess.run(
+            [
+                "wrk",
+                "-t1",
+                f"-c{connections}",
+                f"-d{max(1, round(duration))}s",
+                "--timeout",
+                f"{TIMEOUT:.0f}s",
+                "-s",
+                script.name,
+                base + request.path,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     finally:
         Path(script.name).unlink()
     total = int(re.search(r"(\d+) requests in", run.stdout).group(1))
@@ -135,6 +157,7 @@ async def _asyncio_load(base: str, request: Request, duration: float, connection
     deadline = time.monotonic() + duration
     limits = httpx.Limits(max_connections=connections)
     async with httpx.AsyncClient(timeout=TIMEOUT, limits=limits, headers=HEADERS) as client:
+
         async def one_connection():
             nonlocal done, errors
             while time.monotonic() < deadline:
@@ -142,11 +165,14 @@ async def _asyncio_load(base: str, request: Request, duration: float, connection
                 if request.method == "GET":
                     response = await client.get(base + request.path, headers=headers)
                 else:
-                    response = await client.post(base + request.path, data=request.form_for(next(_sent)), headers=headers)
+                    response = await client.post(
+                        base + request.path, data=request.form_for(next(_sent)), headers=headers
+                    )
                 if response.status_code == 200:
                     done += 1
                 else:
                     errors += 1
+
         began = time.monotonic()
         await asyncio.gather(*(one_connection() for _ in range(connections)))
         elapsed = time.monotonic() - began

@@ -105,8 +105,11 @@ class Server:
                 if self.process.poll() is not None:
                     raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log}")
                 try:
-                    answer = client.post(self.base + self.sparql_path, data={"query": PROBE},
-                                         headers={"Accept": "application/sparql-results+json"})
+                    answer = client.post(
+                        self.base + self.sparql_path,
+                        data={"query": PROBE},
+                        headers={"Accept": "application/sparql-results+json"},
+                    )
                     if answer.status_code == 200:
                         self.startup_seconds = time.monotonic() - self.started
                         return
@@ -127,14 +130,16 @@ class Server:
                 self.process.wait()
 
 
-def start(name: str, argv: list[str], port: int, log: Path, *, env: dict | None = None,
-          timeout: float = 600.0) -> Server:
+def start(
+    name: str, argv: list[str], port: int, log: Path, *, env: dict | None = None, timeout: float = 600.0
+) -> Server:
     """Start `argv`, sample its memory, and return once it answers the probe query."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as sink:
         started = time.monotonic()
-        process = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            argv, stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, start_new_session=True
+        )
     server = Server(name, process, f"http://127.0.0.1:{port}", log, started)
     threading.Thread(target=server._sample, daemon=True).start()
     server.wait_ready(timeout)
@@ -157,8 +162,11 @@ def load_oxigraph(files: list[Path], location: Path) -> float:
     seconds it took."""
     shutil.rmtree(location, ignore_errors=True)
     began = time.monotonic()
-    subprocess.run([executable("oxigraph"), "load", "--location", str(location), "--file", *map(str, files)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [executable("oxigraph"), "load", "--location", str(location), "--file", *map(str, files)],
+        check=True,
+        capture_output=True,
+    )
     return time.monotonic() - began
 
 

@@ -13,8 +13,6 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-import pyoxigraph as ox
-
 from server.catalogue import Catalogue, ReadyQuery
 
 PREFIXES = """PREFIX bp: <https://w3id.org/bali-process-kg/def#>
@@ -23,17 +21,21 @@ PREFIX dcterms: <http://purl.org/dc/terms/>
 """
 
 AD_HOC = {
-    "adhoc-label-contains": PREFIXES + """SELECT ?s ?label WHERE {
+    "adhoc-label-contains": PREFIXES
+    + """SELECT ?s ?label WHERE {
   ?s rdfs:label ?label . FILTER (CONTAINS(LCASE(STR(?label)), "traffick"))
 }""",
-    "adhoc-label-regex": PREFIXES + """SELECT ?s ?label WHERE {
+    "adhoc-label-regex": PREFIXES
+    + """SELECT ?s ?label WHERE {
   ?s a bp:State ; rdfs:label ?label . FILTER (REGEX(STR(?label), "^(the )?(republic|kingdom|islamic)", "i"))
 }""",
-    "adhoc-not-exists": PREFIXES + """SELECT ?state ?label WHERE {
+    "adhoc-not-exists": PREFIXES
+    + """SELECT ?state ?label WHERE {
   ?state a bp:State ; rdfs:label ?label . FILTER (LANG(?label) = "en")
   FILTER NOT EXISTS { ?law a bp:LegalAct ; bp:jurisdiction ?state }
 }""",
-    "adhoc-group-by": PREFIXES + """SELECT ?source (COUNT(?fact) AS ?facts) WHERE {
+    "adhoc-group-by": PREFIXES
+    + """SELECT ?source (COUNT(?fact) AS ?facts) WHERE {
   ?fact dcterms:source ?source
 } GROUP BY ?source ORDER BY DESC(?facts) ?source""",
     "adhoc-describe": "DESCRIBE <https://w3id.org/bali-process-kg/id/state/IDN>",
@@ -100,8 +102,10 @@ def inline(query: ReadyQuery, values: dict[str, str]) -> str:
     text = re.sub(r"GROUP\s+BY\b[^}]*?(?=ORDER\b|HAVING\b|LIMIT\b|OFFSET\b|VALUES\b|\}|$)", in_group_by, query.body)
     # Projections keep `?_name` (bound by GROUP BY above); every other use becomes the term.
     parts = re.split(r"(SELECT\b[^{]*?(?=WHERE\b|\{))", text)
-    return "".join(part if part.startswith("SELECT") else
-                   re.sub(r"(?<!AS )[?$]_(\w+)", lambda m: terms[m.group(1)], part) for part in parts)
+    return "".join(
+        part if part.startswith("SELECT") else re.sub(r"(?<!AS )[?$]_(\w+)", lambda m: terms[m.group(1)], part)
+        for part in parts
+    )
 
 
 def workload(catalogue: Catalogue | None = None) -> list[Item]:
@@ -109,6 +113,6 @@ def workload(catalogue: Catalogue | None = None) -> list[Item]:
     for query in catalogue or Catalogue():
         values = {p.name: p.example for p in query.params}
         path = f"/queries/{query.id}" + (f"?{urlencode(values)}" if values else "")
-        items.append(Item(query.id, query.form == "construct", inline(query, values), path))
+        items.append(Item(query.id, query.form == "graph", inline(query, values), path))
     items += [Item(name, text.lstrip().startswith("DESCRIBE"), text) for name, text in AD_HOC.items()]
     return items

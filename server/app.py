@@ -31,8 +31,9 @@ from .state import AppState
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-def create_app(settings: Settings | None = None, *, dataset: ServedDataset | None = None,
-               catalogue: Catalogue | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, dataset: ServedDataset | None = None, catalogue: Catalogue | None = None
+) -> FastAPI:
     settings = settings or Settings()
     kg = AppState(settings=settings, catalogue=catalogue if catalogue is not None else Catalogue())
 
@@ -40,9 +41,13 @@ def create_app(settings: Settings | None = None, *, dataset: ServedDataset | Non
     async def lifespan(app: FastAPI):
         kg.dataset = dataset or prepare(settings)
         executor = QueryExecutor(
-            kg.dataset.directory, engine=settings.engine, workers=settings.workers,
-            timeout=settings.query_timeout, max_pending=settings.max_pending_queries,
-            allowlist=settings.service_allowlist, cache_bytes=settings.cache_bytes,
+            kg.dataset.directory,
+            engine=settings.engine,
+            workers=settings.workers,
+            timeout=settings.query_timeout,
+            max_pending=settings.max_pending_queries,
+            allowlist=settings.service_allowlist,
+            cache_bytes=settings.cache_bytes,
         )
         await executor.start()
         kg.service = QueryService(executor, settings)
@@ -61,7 +66,10 @@ def create_app(settings: Settings | None = None, *, dataset: ServedDataset | Non
     errors.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(
-        CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"], allow_headers=["*"],
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["*"],
         expose_headers=["ETag", "X-Result-Count", "X-Result-Truncated", "Retry-After"],
     )
     app.add_middleware(SecurityHeaders)

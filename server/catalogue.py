@@ -158,8 +158,15 @@ class ReadyQuery:
             "description_id": self.description_id,
             "tags": list(self.tags),
             "params": [
-                {"name": p.name, "type": p.type, "required": p.required, "default": p.default,
-                 "enum": list(p.enum) or None, "description": p.description, "example": p.example}
+                {
+                    "name": p.name,
+                    "type": p.type,
+                    "required": p.required,
+                    "default": p.default,
+                    "enum": list(p.enum) or None,
+                    "description": p.description,
+                    "example": p.example,
+                }
                 for p in self.params
             ],
             "columns": [{"name": c.name, "description": c.description} for c in self.columns],
@@ -194,18 +201,31 @@ def parse_query_file(path: Path) -> ReadyQuery:
             raise CatalogueError(f"{path.name}: parameter {spec['name']!r} has unknown type {spec['type']!r}")
         if spec["type"] == "enum" and not spec.get("enum"):
             raise CatalogueError(f"{path.name}: enum parameter {spec['name']!r} lists no values")
-        params.append(Param(
-            name=spec["name"], type=spec["type"], required=bool(spec.get("required", False)),
-            description=spec["description"], example=str(spec["example"]),
-            default=None if spec.get("default") is None else str(spec["default"]),
-            enum=tuple(str(v) for v in spec.get("enum") or ()),
-        ))
+        params.append(
+            Param(
+                name=spec["name"],
+                type=spec["type"],
+                required=bool(spec.get("required", False)),
+                description=spec["description"],
+                example=str(spec["example"]),
+                default=None if spec.get("default") is None else str(spec["default"]),
+                enum=tuple(str(v) for v in spec.get("enum") or ()),
+            )
+        )
     columns = [Column(c["name"], c["description"]) for c in header["columns"] or []]
     form = query_form("\n".join(line for line in text.splitlines() if not _HEADER_LINE.match(line)), path.name)
     query = ReadyQuery(
-        id=path.stem, path=path, title=header["title"], title_id=header["title_id"],
-        description=header["description"], description_id=header["description_id"],
-        tags=tuple(header["tags"] or ()), params=tuple(params), columns=tuple(columns), text=text, form=form,
+        id=path.stem,
+        path=path,
+        title=header["title"],
+        title_id=header["title_id"],
+        description=header["description"],
+        description_id=header["description_id"],
+        tags=tuple(header["tags"] or ()),
+        params=tuple(params),
+        columns=tuple(columns),
+        text=text,
+        form=form,
     )
     declared = {p.name for p in params}
     used = set(_PARAM_VARIABLE.findall(query.body))

@@ -35,9 +35,12 @@ def cmd_validate(args) -> int:
 
 
 def _shorten(iri: str) -> str:
-    for prefix, ns in (("bp:", "https://w3id.org/bali-process-kg/def#"), ("graph/", "https://w3id.org/bali-process-kg/graph/")):
+    for prefix, ns in (
+        ("bp:", "https://w3id.org/bali-process-kg/def#"),
+        ("graph/", "https://w3id.org/bali-process-kg/graph/"),
+    ):
         if iri.startswith(ns):
-            return prefix + iri[len(ns):]
+            return prefix + iri[len(ns) :]
     return iri
 
 
@@ -84,10 +87,17 @@ def cmd_serve(args) -> int:
     from .connections import protocol_for
     from .dataset import GraphRefused, prepare
 
-    overrides = {k: v for k, v in {
-        "data_dir": args.data_dir, "host": args.host, "port": args.port, "engine": args.engine,
-        "workers": args.workers,
-    }.items() if v is not None}
+    overrides = {
+        k: v
+        for k, v in {
+            "data_dir": args.data_dir,
+            "host": args.host,
+            "port": args.port,
+            "engine": args.engine,
+            "workers": args.workers,
+        }.items()
+        if v is not None
+    }
     settings = Settings(**overrides)
     try:
         dataset = prepare(settings)
@@ -97,9 +107,15 @@ def cmd_serve(args) -> int:
         return 1
     print(f"Graph {dataset.version}: {dataset.triples} triples, {len(dataset.named_graphs)} named graphs, valid.")
     print(f"SPARQL endpoint: http://{settings.host}:{settings.port}/sparql", flush=True)
-    uvicorn.run(create_app(settings, dataset=dataset), host=settings.host, port=settings.port, log_level="info",
-                access_log=settings.access_log, http=protocol_for(settings), h11_max_incomplete_event_size=
-                settings.max_header_bytes)
+    uvicorn.run(
+        create_app(settings, dataset=dataset),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        access_log=settings.access_log,
+        http=protocol_for(settings),
+        h11_max_incomplete_event_size=settings.max_header_bytes,
+    )
     return 0
 
 
@@ -148,13 +164,21 @@ def cmd_query(args) -> int:
         return 1
     store = open_store(settings.engine, dataset.directory)
     graph = query.form == "graph"
-    media = {"csv": "text/csv", "json": "application/sparql-results+json", "tsv": "text/tab-separated-values",
-             "table": "text/csv"}[args.format]
+    media = {
+        "csv": "text/csv",
+        "json": "application/sparql-results+json",
+        "tsv": "text/tab-separated-values",
+        "table": "text/csv",
+    }[args.format]
     if graph:
         media = "application/ld+json" if args.format == "json" else "text/turtle"
     try:
-        outcome = run_query(store, QueryRequest(query.body, media_type=media, bindings=bindings_of(bindings),
-                                                max_rows=10**9, columns=query.column_names))
+        outcome = run_query(
+            store,
+            QueryRequest(
+                query.body, media_type=media, bindings=bindings_of(bindings), max_rows=10**9, columns=query.column_names
+            ),
+        )
     except RequestFailed as error:
         print(f"error: {error.message}", file=sys.stderr)
         return 1
@@ -162,7 +186,7 @@ def cmd_query(args) -> int:
         rows = list(csv.reader(io.StringIO(outcome.body.decode("utf-8"))))
         widths = [min(60, max(len(r[i]) for r in rows)) for i in range(len(rows[0]))] if rows else []
         for index, row in enumerate(rows):
-            print("  ".join(cell[:60].ljust(w) for cell, w in zip(row, widths)).rstrip())
+            print("  ".join(cell[:60].ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip())
             if index == 0:
                 print("  ".join("-" * w for w in widths))
         print(f"({len(rows) - 1} rows)", file=sys.stderr)
@@ -178,7 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     def add(name: str, handler, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument("--data-dir", type=Path, help="folder of data files (default: BALIKG_DATA_DIR or the shipped graph)")
+        sub.add_argument(
+            "--data-dir", type=Path, help="folder of data files (default: BALIKG_DATA_DIR or the shipped graph)"
+        )
         sub.set_defaults(handler=handler)
         return sub
 
@@ -193,8 +219,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("queries", help="List the ready-made queries.").set_defaults(handler=cmd_queries)
     run = add("query", cmd_query, "Run one ready-made query locally (no server needed).")
     run.add_argument("query_id", help="the query's id (see `balikg queries`)")
-    run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="a parameter value (repeatable)")
-    run.add_argument("--format", choices=["table", "csv", "json", "tsv"], default="table", help="output format (default table)")
+    run.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE", help="a parameter value (repeatable)"
+    )
+    run.add_argument(
+        "--format", choices=["table", "csv", "json", "tsv"], default="table", help="output format (default table)"
+    )
     add("stats", cmd_stats, "Triples per named graph, instances per class, facts without a source.")
     add("sources", cmd_sources, "Print data/SOURCES.md: every cited source and the facts it supports.")
     export = add("export", cmd_export, "Write the whole graph in one RDF format.")

@@ -20,8 +20,10 @@ from .settings import Settings
 
 def _answer(status: int, reason: str, message: str) -> bytes:
     body = message.encode() + b"\n"
-    return (f"HTTP/1.1 {status} {reason}\r\ncontent-type: text/plain; charset=utf-8\r\n"
-            f"content-length: {len(body)}\r\nconnection: close\r\n\r\n").encode() + body
+    return (
+        f"HTTP/1.1 {status} {reason}\r\ncontent-type: text/plain; charset=utf-8\r\n"
+        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
+    ).encode() + body
 
 
 def protocol_for(settings: Settings) -> type[HttpToolsProtocol]:
@@ -53,8 +55,7 @@ def protocol_for(settings: Settings) -> type[HttpToolsProtocol]:
         def _read_too_slow(self) -> None:
             self._reading = None
             if self.cycle is None or self._in_head or not self.cycle.response_started:
-                self._refuse(408, "Request Timeout",
-                             f"the request did not arrive whole within {self.read_timeout:g} s")
+                self._refuse(408, "Request Timeout", f"the request did not arrive whole within {self.read_timeout:g} s")
 
         def _refuse(self, status: int, reason: str, message: str) -> None:
             if self._refused or self.transport.is_closing():
@@ -78,8 +79,11 @@ def protocol_for(settings: Settings) -> type[HttpToolsProtocol]:
                 end = data.find(b"\r\n\r\n")
                 self._head_bytes += len(data) if end < 0 else end + 4
                 if self._head_bytes > self.max_header_bytes:
-                    self._refuse(431, "Request Header Fields Too Large",
-                                 f"the request head is larger than {self.max_header_bytes} bytes")
+                    self._refuse(
+                        431,
+                        "Request Header Fields Too Large",
+                        f"the request head is larger than {self.max_header_bytes} bytes",
+                    )
                     return
             super().data_received(data)
 
@@ -97,8 +101,11 @@ def protocol_for(settings: Settings) -> type[HttpToolsProtocol]:
             self._in_head = False
             self._head_bytes = 0
             if self._header_count > self.max_headers:
-                self._refuse(431, "Request Header Fields Too Large",
-                             f"the request has more than {self.max_headers} header fields")
+                self._refuse(
+                    431,
+                    "Request Header Fields Too Large",
+                    f"the request has more than {self.max_headers} header fields",
+                )
                 return
             super().on_headers_complete()
 
@@ -112,4 +119,3 @@ def protocol_for(settings: Settings) -> type[HttpToolsProtocol]:
                 super().on_message_complete()
 
     return LimitedHttpToolsProtocol
-

@@ -50,7 +50,7 @@ class ServedDataset:
     named_graphs: dict[str, int]
 
     @classmethod
-    def open(cls, directory: Path) -> "ServedDataset":
+    def open(cls, directory: Path) -> ServedDataset:
         meta = read_meta(directory)
         return cls(directory, meta["version"], meta["triples"], meta["named_graphs"])
 

@@ -13,7 +13,6 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .formats import DUMP_FORMATS
-
 from .loader import LoadedGraph
 
 PREFIXES = {
@@ -26,6 +25,7 @@ PREFIXES = {
     "org": "http://www.w3.org/ns/org#",
     "wd": "http://www.wikidata.org/entity/",
 }
+
 
 def dump(loaded: LoadedGraph, fmt: str) -> bytes:
     """Serialise the graph in `fmt` (a name of `formats.DUMP_FORMATS`)."""

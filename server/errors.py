@@ -113,12 +113,17 @@ def response_for(request: Request, error: RequestFailed) -> Response:
     if _wants_html(request):
         from . import pages
 
-        response = pages.render(request, "error.html", status_code=error.status, status=error.status,
-                                message=error.message)
+        response = pages.render(
+            request, "error.html", status_code=error.status, status=error.status, message=error.message
+        )
         response.headers.update(error.headers)
         return response
-    return Response(error.message.rstrip("\n") + "\n", status_code=error.status,
-                    media_type="text/plain; charset=utf-8", headers=error.headers)
+    return Response(
+        error.message.rstrip("\n") + "\n",
+        status_code=error.status,
+        media_type="text/plain; charset=utf-8",
+        headers=error.headers,
+    )
 
 
 def install(app: FastAPI) -> None:

@@ -16,6 +16,7 @@ Workers also serialise results (`results`), so only finished bytes cross the pip
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -28,8 +29,16 @@ from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 
 from . import federation, isolation, negotiation, results
-from .errors import (BadRequest, Forbidden, NotAcceptable, QueryEvaluationError, QueryTimeout, RequestFailed,
-                     Saturated, WorkerFailed)
+from .errors import (
+    BadRequest,
+    Forbidden,
+    NotAcceptable,
+    QueryEvaluationError,
+    QueryTimeout,
+    RequestFailed,
+    Saturated,
+    WorkerFailed,
+)
 from .formats import offers
 from .query import QueryAnswer, QueryRequest
 from .store import DatasetSpec, open_store
@@ -43,7 +52,8 @@ def run_query(store, request: QueryRequest, allowlist: list[str] | None = None) 
     Raises a `RequestFailed` for anything the client should hear about."""
     text = federation.checked_text(request.query, allowlist, request.base_iri) if allowlist else request.query
     answer = store.query(
-        text, bindings={name: b.to_term() for name, b in request.bindings} or None,
+        text,
+        bindings={name: b.to_term() for name, b in request.bindings} or None,
         dataset=DatasetSpec(_listed(request.default_graphs), _listed(request.named_graphs)),
         base_iri=request.base_iri,
     )
@@ -109,8 +119,9 @@ class _Worker:
 
     def __init__(self, engine: str, directory: Path, allowlist: list[str]):
         self.connection, child = _CONTEXT.Pipe()
-        self.process = _CONTEXT.Process(target=_worker_main, args=(child, engine, str(directory), allowlist),
-                                        daemon=True)
+        self.process = _CONTEXT.Process(
+            target=_worker_main, args=(child, engine, str(directory), allowlist), daemon=True
+        )
         self.process.start()
         child.close()
         self._reader: asyncio.StreamReader | None = None
@@ -162,10 +173,8 @@ class _Worker:
         self.connection.close()
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(OSError, ValueError):
             self.connection.send(None)
-        except (OSError, ValueError):
-            pass
         self.process.join(timeout=5)
         if self.process.is_alive():
             self.process.kill()
@@ -215,9 +224,18 @@ _DETERMINISTIC = (BadRequest, Forbidden, NotAcceptable)
 class QueryExecutor:
     """A pool of query worker processes over one store directory."""
 
-    def __init__(self, directory: Path, *, engine: str = "oxigraph", workers: int = 2, timeout: float = 10.0,
-                 max_pending: int = 16, allowlist: list[str] | None = None, cache_bytes: int = 64 * 2**20,
-                 start_timeout: float = 300.0):
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        engine: str = "oxigraph",
+        workers: int = 2,
+        timeout: float = 10.0,
+        max_pending: int = 16,
+        allowlist: list[str] | None = None,
+        cache_bytes: int = 64 * 2**20,
+        start_timeout: float = 300.0,
+    ):
         self.directory, self.engine = Path(directory), engine
         self.size, self.timeout, self.max_pending = workers, timeout, max_pending
         self.allowlist = list(allowlist or [])
@@ -238,8 +256,10 @@ class QueryExecutor:
     async def start(self) -> None:
         await asyncio.gather(*(self._spawn() for _ in range(self.size)))
         if self.isolation != isolation.NAMESPACE and not self.allowlist:
-            log.warning("query workers could not be taken off the network (%s); SERVICE is refused by the "
-                        "query guard alone", self.isolation)
+            log.warning(
+                "query workers could not be taken off the network (%s); SERVICE is refused by the query guard alone",
+                self.isolation,
+            )
 
     async def _spawn(self) -> None:
         worker = _Worker(self.engine, self.directory, self.allowlist)
@@ -248,7 +268,7 @@ class QueryExecutor:
             message = await worker.receive(self.start_timeout)
             if not (isinstance(message, tuple) and message[0] == "ready"):
                 raise WorkerFailed(f"query worker failed to start: {message!r}")
-        except (WorkerFailed, asyncio.TimeoutError):
+        except (TimeoutError, WorkerFailed):
             worker.kill()
             self._all.discard(worker)
             raise
@@ -262,7 +282,7 @@ class QueryExecutor:
         while True:
             try:
                 return await self._spawn()
-            except (WorkerFailed, asyncio.TimeoutError):
+            except (TimeoutError, WorkerFailed):
                 await asyncio.sleep(pause)
                 pause = min(2 * pause, 30.0)
 
@@ -321,7 +341,7 @@ class QueryExecutor:
             except asyncio.CancelledError:
                 self._replace(worker)  # nobody waits for the answer: free the worker now
                 raise
-            except (asyncio.TimeoutError, WorkerFailed) as error:
+            except (TimeoutError, WorkerFailed) as error:
                 self._replace(worker)
                 if isinstance(error, WorkerFailed):
                     raise
@@ -345,7 +365,7 @@ class QueryExecutor:
         for _ in range(self.size + 1):
             try:
                 worker = await asyncio.wait_for(self._idle.get(), max(0.0, deadline - time.monotonic()))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 raise Saturated(
                     f"the endpoint is busy: no query worker became free within {self.timeout:g} s (the time limit of a query)"
                 ) from None

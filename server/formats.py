@@ -114,7 +114,12 @@ def rdf_format(media_type: str) -> ox.RdfFormat:
 #: `balikg export --format` and dump file names: name → format
 DUMP_FORMATS: dict[str, Format] = {
     name: BY_MEDIA_TYPE[media_type]
-    for name, media_type in (("ttl", "text/turtle"), ("nt", "application/n-triples"),
-                             ("rdfxml", "application/rdf+xml"), ("trig", "application/trig"),
-                             ("nq", "application/n-quads"), ("jsonld", "application/ld+json"))
+    for name, media_type in (
+        ("ttl", "text/turtle"),
+        ("nt", "application/n-triples"),
+        ("rdfxml", "application/rdf+xml"),
+        ("trig", "application/trig"),
+        ("nq", "application/n-quads"),
+        ("jsonld", "application/ld+json"),
+    )
 }

@@ -47,9 +47,14 @@ class LoadedGraph:
 
     def union_triples(self) -> list[ox.Triple]:
         """The default graph as queries see it: every triple of the served graphs once, in a stable order."""
-        return sorted({ox.Triple(q.subject, q.predicate, q.object)
-                       for g in self.union_graphs
-                       for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(g))}, key=str)
+        return sorted(
+            {
+                ox.Triple(q.subject, q.predicate, q.object)
+                for g in self.union_graphs
+                for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(g))
+            },
+            key=str,
+        )
 
     def served_quads(self) -> list[ox.Quad]:
         """Every quad of the served graphs, in a stable order."""
@@ -68,7 +73,9 @@ def parse_file(path: Path, default_graph: str) -> list[ox.Quad]:
     target = ox.NamedNode(default_graph)
     try:
         return [
-            ox.Quad(q.subject, q.predicate, q.object, target if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name)
+            ox.Quad(
+                q.subject, q.predicate, q.object, target if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name
+            )
             for q in ox.parse(path=str(path), format=fmt, base_iri=default_graph)
         ]
     except SyntaxError as error:

@@ -35,25 +35,43 @@ def openapi_with_queries(app: FastAPI) -> dict:
                 spec["enum"] = list(param.enum)
             if param.default is not None:
                 spec["default"] = param.default
-            parameters.append({
-                "name": param.name, "in": "query", "required": param.required and param.default is None,
-                "description": param.description, "schema": spec, "example": param.example,
-            })
-        parameters.append({"name": "format", "in": "query", "required": False,
-                           "description": "Result format (json, xml, csv, tsv; ttl, nt, jsonld for graphs); overrides Accept.",
-                           "schema": {"type": "string"}})
+            parameters.append(
+                {
+                    "name": param.name,
+                    "in": "query",
+                    "required": param.required and param.default is None,
+                    "description": param.description,
+                    "schema": spec,
+                    "example": param.example,
+                }
+            )
+        parameters.append(
+            {
+                "name": "format",
+                "in": "query",
+                "required": False,
+                "description": "Result format (json, xml, csv, tsv; ttl, nt, jsonld for graphs); overrides Accept.",
+                "schema": {"type": "string"},
+            }
+        )
         types = formats.offers("graph" if query.form == "graph" else "bindings")
-        schema["paths"][f"/queries/{query.id}"] = {"get": {
-            "tags": ["ready-made queries"],
-            "summary": query.title,
-            "description": query.description
-            + ("\n\nColumns: " + "; ".join(f"`{c.name}` — {c.description}" for c in query.columns) if query.columns else ""),
-            "operationId": "query_" + query.id.replace("-", "_"),
-            "parameters": parameters,
-            "responses": {
-                "200": {"description": "Query results", "content": {t: {} for t in types}},
-                "400": {"description": "A parameter does not fit its type", "content": {"text/plain": {}}},
-            },
-        }}
+        schema["paths"][f"/queries/{query.id}"] = {
+            "get": {
+                "tags": ["ready-made queries"],
+                "summary": query.title,
+                "description": query.description
+                + (
+                    "\n\nColumns: " + "; ".join(f"`{c.name}` — {c.description}" for c in query.columns)
+                    if query.columns
+                    else ""
+                ),
+                "operationId": "query_" + query.id.replace("-", "_"),
+                "parameters": parameters,
+                "responses": {
+                    "200": {"description": "Query results", "content": {t: {} for t in types}},
+                    "400": {"description": "A parameter does not fit its type", "content": {"text/plain": {}}},
+                },
+            }
+        }
     app.openapi_schema = schema
     return schema

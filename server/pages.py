@@ -39,7 +39,7 @@ def language(request: Request) -> str:
 def local_link(iri: str, lang: str = "en") -> str:
     """A link a browser can follow here: our own IRIs map to this server's paths, others stay as they are."""
     if iri.startswith(BASE):
-        path = "/" + iri[len(BASE):]
+        path = "/" + iri[len(BASE) :]
         return path + ("?lang=id" if lang == "id" else "")
     return iri
 
@@ -47,7 +47,7 @@ def local_link(iri: str, lang: str = "en") -> str:
 def short(iri: str) -> str:
     for prefix, namespace in (("bp:", BASE + "def#"), ("", BASE + "id/")):
         if iri.startswith(namespace):
-            return prefix + iri[len(namespace):]
+            return prefix + iri[len(namespace) :]
     return iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1] or iri
 
 
@@ -70,8 +70,9 @@ def _environment() -> Environment:
 ENV = _environment()
 
 
-async def render(request: Request, template: str, status_code: int = 200, headers: dict | None = None,
-                 **context) -> HTMLResponse:
+async def render(
+    request: Request, template: str, status_code: int = 200, headers: dict | None = None, **context
+) -> HTMLResponse:
     """Render a page in a worker thread, so a large page never holds the event loop."""
     lang = language(request)
     strings = {key: value.get(lang, value["en"]) for key, value in STRINGS.items()}
@@ -108,15 +109,23 @@ async def results_table(request: Request, query_request: QueryRequest) -> tuple[
         return {"text": value, "href": None}
 
     if answer.kind == "graph":
-        rows = [[cell("uri" if isinstance(t, ox.NamedNode) else "literal", t.value)
-                 for t in (triple.subject, triple.predicate, triple.object)]
-                for triple in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)]
+        rows = [
+            [
+                cell("uri" if isinstance(t, ox.NamedNode) else "literal", t.value)
+                for t in (triple.subject, triple.predicate, triple.object)
+            ]
+            for triple in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)
+        ]
         return {"variables": ["subject", "predicate", "object"], "rows": rows, "truncated": answer.truncated}, None
     data = json.loads(answer.body)
     if "boolean" in data:
-        return {"variables": ["boolean"], "rows": [[cell("literal", str(data["boolean"]).lower())]],
-                "truncated": False}, None
+        return {
+            "variables": ["boolean"],
+            "rows": [[cell("literal", str(data["boolean"]).lower())]],
+            "truncated": False,
+        }, None
     variables = data["head"]["vars"]
-    rows = [[cell(b[v]["type"], b[v]["value"]) if v in b else None for v in variables]
-            for b in data["results"]["bindings"]]
+    rows = [
+        [cell(b[v]["type"], b[v]["value"]) if v in b else None for v in variables] for b in data["results"]["bindings"]
+    ]
     return {"variables": variables, "rows": rows, "truncated": answer.truncated}, None

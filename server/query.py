@@ -72,9 +72,14 @@ class QueryRequest:
     @property
     def size(self) -> int:
         """Roughly how many bytes this request takes as a cache key."""
-        return (len(self.query) + len(self.accept or "") + sum(len(g) for g in self.default_graphs or ())
-                + sum(len(g) for g in self.named_graphs or ()) + sum(len(b.value) + 64 for _, b in self.bindings)
-                + 256)
+        return (
+            len(self.query)
+            + len(self.accept or "")
+            + sum(len(g) for g in self.default_graphs or ())
+            + sum(len(g) for g in self.named_graphs or ())
+            + sum(len(b.value) + 64 for _, b in self.bindings)
+            + 256
+        )
 
 
 @dataclass(frozen=True)

@@ -283,7 +283,7 @@ def _split_keyword_prefixes(toks: tuple[Token, ...]) -> list[Token]:
             if head is None or (":" not in rest and upper not in ("SERVICE", "SILENT", "SERVICESILENT")):
                 break
             out.append(Token("keyword", rest[: len(head)]))
-            rest = rest[len(head):]
+            rest = rest[len(head) :]
             if not rest:
                 break
         if rest:

@@ -10,8 +10,8 @@ whether the cap cut the result short. The formats themselves are declared in `fo
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring as _json_string
 from dataclasses import dataclass
+from json.encoder import encode_basestring as _json_string
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -72,6 +72,7 @@ class _Capped:
 
 # ---- JSON -------------------------------------------------------------------------------------------
 
+
 def _json_term(term) -> dict:
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}
@@ -85,9 +86,14 @@ def _json_term(term) -> dict:
             out["datatype"] = term.datatype.value
         return out
     if isinstance(term, ox.Triple):
-        return {"type": "triple", "value": {"subject": _json_term(term.subject),
-                                            "predicate": _json_term(term.predicate),
-                                            "object": _json_term(term.object)}}
+        return {
+            "type": "triple",
+            "value": {
+                "subject": _json_term(term.subject),
+                "predicate": _json_term(term.predicate),
+                "object": _json_term(term.object),
+            },
+        }
     raise TypeError(f"unexpected term {term!r}")
 
 
@@ -98,8 +104,12 @@ def _json_bindings(variables, rows) -> bytes:
     parts = ['{"head":{"vars":[', ",".join(names), ']},"results":{"bindings":[']
     separator = ""
     for row in rows:
-        parts.append(separator + "{" + ",".join(f"{name}:{_json_term_text(t)}" for name, t in zip(names, row)
-                                                if t is not None) + "}")
+        parts.append(
+            separator
+            + "{"
+            + ",".join(f"{name}:{_json_term_text(t)}" for name, t in zip(names, row, strict=False) if t is not None)
+            + "}"
+        )
         separator = ","
     parts.append("]}}")
     return "".join(parts).encode()
@@ -139,8 +149,10 @@ def _xml_term(term) -> str:
             return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
         return f"<literal>{escape(term.value)}</literal>"
     if isinstance(term, ox.Triple):
-        return (f"<triple><subject>{_xml_term(term.subject)}</subject><predicate>{_xml_term(term.predicate)}"
-                f"</predicate><object>{_xml_term(term.object)}</object></triple>")
+        return (
+            f"<triple><subject>{_xml_term(term.subject)}</subject><predicate>{_xml_term(term.predicate)}"
+            f"</predicate><object>{_xml_term(term.object)}</object></triple>"
+        )
     raise TypeError(f"unexpected term {term!r}")
 
 
@@ -148,8 +160,11 @@ def _xml_bindings(variables, rows) -> bytes:
     parts = [_XML_HEAD, "<head>", *(f"<variable name={quoteattr(v)}/>" for v in variables), "</head><results>"]
     for row in rows:
         parts.append("<result>")
-        parts.extend(f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
-                     for v, t in zip(variables, row) if t is not None)
+        parts.extend(
+            f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
+            for v, t in zip(variables, row, strict=False)
+            if t is not None
+        )
         parts.append("</result>")
     parts.append("</results></sparql>\n")
     return "".join(parts).encode()
@@ -160,6 +175,7 @@ def _xml_boolean(value: bool) -> bytes:
 
 
 # ---- CSV and TSV ------------------------------------------------------------------------------------
+
 
 def _csv_field(term) -> str:
     if term is None:

@@ -71,18 +71,40 @@ class QueryService:
             return await self.executor.execute(request)
         return await _unless_disconnected(self.executor.execute(request), client)
 
-    def request(self, query: str, *, bindings: dict[str, Binding] | None = None, media_type: str | None = None,
-                accept: str | None = None, columns: tuple[str, ...] | None = None,
-                max_rows: int | None = None, **dataset) -> QueryRequest:
+    def request(
+        self,
+        query: str,
+        *,
+        bindings: dict[str, Binding] | None = None,
+        media_type: str | None = None,
+        accept: str | None = None,
+        columns: tuple[str, ...] | None = None,
+        max_rows: int | None = None,
+        **dataset,
+    ) -> QueryRequest:
         """A `QueryRequest` with this service's row cap."""
-        return QueryRequest(query=query, media_type=media_type, accept=accept, bindings=bindings_of(bindings),
-                            max_rows=max_rows or self.settings.max_rows, columns=columns, **dataset)
+        return QueryRequest(
+            query=query,
+            media_type=media_type,
+            accept=accept,
+            bindings=bindings_of(bindings),
+            max_rows=max_rows or self.settings.max_rows,
+            columns=columns,
+            **dataset,
+        )
 
-    async def rows(self, query: str, bindings: dict[str, Binding] | None = None, *,
-                   columns: tuple[str, ...] | None = None, client: Request | None = None) -> list[Row]:
+    async def rows(
+        self,
+        query: str,
+        bindings: dict[str, Binding] | None = None,
+        *,
+        columns: tuple[str, ...] | None = None,
+        client: Request | None = None,
+    ) -> list[Row]:
         """A SELECT's rows for a page: variable → `Term`, unbound variables absent."""
-        answer = await self.answer(self.request(query, bindings=bindings, media_type=JSON_RESULTS, columns=columns),
-                                   client=client)
+        answer = await self.answer(
+            self.request(query, bindings=bindings, media_type=JSON_RESULTS, columns=columns), client=client
+        )
         return rows_of(answer)
 
 

@@ -21,8 +21,9 @@ XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 RESULT_FORMATS = [fmt.w3c_name for fmt in ALL_FORMATS]
 
 
-def describe(endpoint: str, void_url: str, named_graphs: dict[str, int], triples: int,
-             *, federation: bool = False) -> list[ox.Triple]:
+def describe(
+    endpoint: str, void_url: str, named_graphs: dict[str, int], triples: int, *, federation: bool = False
+) -> list[ox.Triple]:
     sd = lambda name: ox.NamedNode(SD + name)  # noqa: E731
     void = lambda name: ox.NamedNode(VOID + name)  # noqa: E731
     service = ox.NamedNode(endpoint)

@@ -31,25 +31,35 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="Seconds a query may run before it is stopped and the client gets 503."
     )
     max_rows: int = Field(
-        default=10_000, ge=1, description="Most result rows (or triples) a response carries; more is signalled by a header."
+        default=10_000,
+        ge=1,
+        description="Most result rows (or triples) a response carries; more is signalled by a header.",
     )
     max_query_length: int = Field(default=20_000, ge=1, description="Longest query text accepted, in characters.")
     max_body_bytes: int = Field(default=100_000, ge=1, description="Largest request body accepted, in bytes.")
     max_header_bytes: int = Field(
-        default=16_384, ge=1024, description="Largest request head (request line and headers) accepted, in bytes; more gets 431."
+        default=16_384,
+        ge=1024,
+        description="Largest request head (request line and headers) accepted, in bytes; more gets 431.",
     )
     max_headers: int = Field(default=100, ge=10, description="Most header fields a request may carry; more gets 431.")
     request_read_timeout: float = Field(
-        default=10.0, gt=0, description="Seconds a client has to send a whole request once it starts (or after connecting); slower gets 408."
+        default=10.0,
+        gt=0,
+        description="Seconds a client has to send a whole request once it starts (or after connecting); slower gets 408.",
     )
     max_html_rows: int = Field(
         default=1_000, ge=1, description="Most result rows an HTML page shows (downloads carry up to `max_rows`)."
     )
     cache_bytes: int = Field(
-        default=64 * 2**20, ge=0, description="Memory the result cache may hold, in bytes, counting requests and answers alike."
+        default=64 * 2**20,
+        ge=0,
+        description="Memory the result cache may hold, in bytes, counting requests and answers alike.",
     )
     max_pending_queries: int = Field(
-        default=16, ge=1, description="Queries running or waiting at once; beyond it the endpoint answers 503 with Retry-After."
+        default=16,
+        ge=1,
+        description="Queries running or waiting at once; beyond it the endpoint answers 503 with Retry-After.",
     )
     service_allowlist: Annotated[list[str], NoDecode] = Field(
         default_factory=list,

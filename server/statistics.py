@@ -43,8 +43,10 @@ def sources_markdown(loaded: LoadedGraph) -> str:
     """data/SOURCES.md: every cited source with what it supports (kinds of facts and their counts)."""
     by_source: dict[str, dict] = {}
     for row in _select(loaded, "sources-by-kind"):
-        entry = by_source.setdefault(row["source"].value, {
-            "title": row["title"].value, "publisher": row["publisher"].value if row["publisher"] else "", "kinds": []})
+        entry = by_source.setdefault(
+            row["source"].value,
+            {"title": row["title"].value, "publisher": row["publisher"].value if row["publisher"] else "", "kinds": []},
+        )
         entry["kinds"].append(f"{row['kind'].value} ×{row['facts'].value}")
     lines = [
         "# Sources",
@@ -58,5 +60,7 @@ def sources_markdown(loaded: LoadedGraph) -> str:
     for url, entry in sorted(by_source.items()):
         title = entry["title"].replace("|", "\\|")
         publisher = entry["publisher"].replace("|", "\\|")
-        lines.append(f"| [{title}]({url.replace(' ', '%20').replace(')', '%29')}) | {publisher} | {', '.join(entry['kinds'])} |")
+        lines.append(
+            f"| [{title}]({url.replace(' ', '%20').replace(')', '%29')}) | {publisher} | {', '.join(entry['kinds'])} |"
+        )
     return "\n".join(lines) + "\n"

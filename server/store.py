@@ -15,8 +15,8 @@ directly: queries go through the query service and its executor.
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
@@ -62,8 +62,12 @@ class Store(Protocol):
     version: str
 
     def query(
-        self, sparql: str, *, bindings: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
-        dataset: DatasetSpec | None = None, base_iri: str | None = None,
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
+        dataset: DatasetSpec | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult: ...
 
 
@@ -107,8 +111,9 @@ class OxigraphStore:
         if isinstance(answer, ox.QueryTriples):
             return QueryResult(kind="graph", triples=iter(answer))
         variables = [v.value for v in answer.variables]
-        return QueryResult(kind="bindings", variables=variables,
-                           rows=(tuple(solution[v] for v in variables) for solution in answer))
+        return QueryResult(
+            kind="bindings", variables=variables, rows=(tuple(solution[v] for v in variables) for solution in answer)
+        )
 
 
 class RdflibStore:
@@ -145,7 +150,7 @@ class RdflibStore:
         with _no_graph_loading():
             answer = target.query(prepared, initBindings=init)
             if answer.type not in ("ASK", "CONSTRUCT", "DESCRIBE"):
-                answer.bindings  # evaluate now, while graph loading is off
+                _ = answer.bindings  # evaluate now, while graph loading is off
 
         if answer.type == "ASK":
             return QueryResult(kind="boolean", boolean=bool(answer.askAnswer))
@@ -153,7 +158,8 @@ class RdflibStore:
             return QueryResult(kind="graph", triples=(ox.Triple(*map(_from_rdflib, t)) for t in answer.graph))
         variables = [str(v) for v in answer.vars]
         return QueryResult(
-            kind="bindings", variables=variables,
+            kind="bindings",
+            variables=variables,
             rows=(tuple(_from_rdflib(row[i]) for i in range(len(variables))) for row in answer),
         )
 

@@ -113,10 +113,18 @@ def _split_sparql_constraints(shapes: Graph) -> tuple[Graph, list[_SparqlConstra
     for shape, constraint in list(shapes.subject_objects(SH.sparql)):
         select = shapes.value(constraint, SH.select)
         targets = tuple(str(t) for t in shapes.objects(shape, SH.targetClass))
-        other_targets = any((shape, p, None) in shapes for p in (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target))
-        if ((shape, RDF.type, SH.NodeShape) not in shapes or not targets or other_targets or select is None
-                or _LEADING_PROLOGUE.match(str(select)) or not _PROJECTS_THIS.search(str(select))
-                or shapes.value(constraint, SH.deactivated) is not None):
+        other_targets = any(
+            (shape, p, None) in shapes for p in (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
+        )
+        if (
+            (shape, RDF.type, SH.NodeShape) not in shapes
+            or not targets
+            or other_targets
+            or select is None
+            or _LEADING_PROLOGUE.match(str(select))
+            or not _PROJECTS_THIS.search(str(select))
+            or shapes.value(constraint, SH.deactivated) is not None
+        ):
             continue
         prologue = "".join(
             f"PREFIX {shapes.value(declaration, SH.prefix)}: <{shapes.value(declaration, SH.namespace)}>\n"
@@ -125,10 +133,17 @@ def _split_sparql_constraints(shapes: Graph) -> tuple[Graph, list[_SparqlConstra
         )
         messages = [*shapes.objects(constraint, SH.message)] or [*shapes.objects(shape, SH.message)]
         severity = shapes.value(shape, SH.severity) or SH.Violation
-        offloaded.append(_SparqlConstraint(
-            shape, constraint, targets, prologue, str(select), tuple(str(m) for m in messages),
-            str(severity).rsplit("#", 1)[-1],
-        ))
+        offloaded.append(
+            _SparqlConstraint(
+                shape,
+                constraint,
+                targets,
+                prologue,
+                str(select),
+                tuple(str(m) for m in messages),
+                str(severity).rsplit("#", 1)[-1],
+            )
+        )
         kept.remove((shape, SH.sparql, constraint))
     return kept, offloaded
 
@@ -142,8 +157,10 @@ def _evaluate_sparql_constraints(constraints: list[_SparqlConstraint], loaded: L
     graphs = [ox.NamedNode(g) for g in [*loaded.data_graphs, ONTOLOGY_GRAPH]]
     for item in constraints:
         targets = " ".join(f"<{t}>" for t in item.targets)
-        query = (f"{item.prologue}SELECT DISTINCT * WHERE {{ {{ {item.select} }} "
-                 f"FILTER EXISTS {{ VALUES ?__target {{ {targets} }} $this a/<{RDFS.subClassOf}>* ?__target }} }}")
+        query = (
+            f"{item.prologue}SELECT DISTINCT * WHERE {{ {{ {item.select} }} "
+            f"FILTER EXISTS {{ VALUES ?__target {{ {targets} }} $this a/<{RDFS.subClassOf}>* ?__target }} }}"
+        )
         solutions = loaded.store.query(query, default_graph=graphs)
         names = [v.value for v in solutions.variables]
         for row in solutions:
@@ -196,12 +213,17 @@ def validate(loaded: LoadedGraph) -> ValidationReport:
     shapes.bind("shapes", "https://w3id.org/bali-process-kg/shapes#")
     core_shapes, sparql_constraints = _split_sparql_constraints(shapes)
     _, report, _ = pyshacl.validate(
-        data, shacl_graph=core_shapes, ont_graph=ontology, inference="none", abort_on_first=False,
+        data,
+        shacl_graph=core_shapes,
+        ont_graph=ontology,
+        inference="none",
+        abort_on_first=False,
         allow_warnings=True,
     )
     types = _TypeIndex(data, ontology)
-    return ValidationReport((*_findings(report, shapes, types, loaded),
-                             *_evaluate_sparql_constraints(sparql_constraints, loaded, shapes)))
+    return ValidationReport(
+        (*_findings(report, shapes, types, loaded), *_evaluate_sparql_constraints(sparql_constraints, loaded, shapes))
+    )
 
 
 class _TypeIndex:

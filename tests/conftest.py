@@ -7,14 +7,18 @@ from pathlib import Path
 
 import pytest
 
-
-def pytest_addoption(parser):
-    parser.addoption("--update-golden", action="store_true",
-                     help="rewrite tests/golden/queries/* from the current results instead of comparing")
-
 from server.datafiles import DataLayout
 from server.loader import load
 from server.validation import validate
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite tests/golden/queries/* from the current results instead of comparing",
+    )
+
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -66,3 +70,20 @@ def live_server(protocol_data_dir, store_cache):
 
     with running_server(protocol_data_dir, store_cache, query_timeout=3, max_rows=1000, workers=2) as (base, _):
         yield base
+
+
+@pytest.fixture(scope="session")
+def client(store_cache):
+    """The app built in-process by its factory, with explicit inputs (no environment variables), its
+    lifespan run: real worker processes, no HTTP server. The fast API tests use it."""
+    from fastapi.testclient import TestClient
+
+    from server.app import create_app
+    from server.catalogue import Catalogue
+    from server.dataset import prepare
+    from server.settings import Settings
+
+    settings = Settings(store_dir=store_cache, workers=2, query_timeout=3, max_rows=1000)
+    app = create_app(settings, dataset=prepare(settings), catalogue=Catalogue())
+    with TestClient(app, base_url="http://127.0.0.1") as test_client:
+        yield test_client

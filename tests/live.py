@@ -42,7 +42,11 @@ def running_server(data_dir: Path, store_dir: Path, **settings):
     env.update({f"BALIKG_{k.upper()}": str(v) for k, v in settings.items()})
     process = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:

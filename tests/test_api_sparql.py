@@ -2,6 +2,7 @@
 caching headers, CORS, and every limit (rows, sizes, time, concurrency, SERVICE), against real servers.
 """
 
+import contextlib
 import csv
 import io
 import os
@@ -15,9 +16,8 @@ from xml.etree import ElementTree
 
 import httpx
 import pytest
-from rdflib import Graph, Namespace, URIRef
-
 from live import child_pids, cpu_seconds, running_server
+from rdflib import Graph, Namespace, URIRef
 
 BP = "https://w3id.org/bali-process-kg/def#"
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -30,6 +30,7 @@ def _post(base, query, **headers):
 
 
 # ---- formats and negotiation -------------------------------------------------------------------
+
 
 def test_select_as_json_lists_states_with_iso_codes(live_server):
     r = _post(live_server, STATES, accept="application/sparql-results+json")
@@ -45,9 +46,13 @@ def test_select_as_json_lists_states_with_iso_codes(live_server):
 
 def test_select_as_xml_csv_and_tsv_carry_the_same_rows(live_server):
     xml = _post(live_server, STATES, accept="application/sparql-results+xml")
-    rows_xml = [r.find("{http://www.w3.org/2005/sparql-results#}binding[@name='iso']/"
-                       "{http://www.w3.org/2005/sparql-results#}literal").text
-                for r in ElementTree.fromstring(xml.content).iter("{http://www.w3.org/2005/sparql-results#}result")]
+    rows_xml = [
+        r.find(
+            "{http://www.w3.org/2005/sparql-results#}binding[@name='iso']/"
+            "{http://www.w3.org/2005/sparql-results#}literal"
+        ).text
+        for r in ElementTree.fromstring(xml.content).iter("{http://www.w3.org/2005/sparql-results#}result")
+    ]
     text_csv = _post(live_server, STATES, accept="text/csv")
     assert text_csv.headers["content-type"] == "text/csv; charset=utf-8"
     rows_csv = list(csv.DictReader(io.StringIO(text_csv.text)))
@@ -58,10 +63,15 @@ def test_select_as_xml_csv_and_tsv_carry_the_same_rows(live_server):
     assert rows_csv[0]["state"].startswith("https://w3id.org/bali-process-kg/id/")
 
 
-@pytest.mark.parametrize("accept,rdflib_format", [
-    ("text/turtle", "turtle"), ("application/n-triples", "nt"), ("application/ld+json", "json-ld"),
-    ("application/rdf+xml", "xml"),
-])
+@pytest.mark.parametrize(
+    "accept,rdflib_format",
+    [
+        ("text/turtle", "turtle"),
+        ("application/n-triples", "nt"),
+        ("application/ld+json", "json-ld"),
+        ("application/rdf+xml", "xml"),
+    ],
+)
 def test_construct_in_each_rdf_format_parses_to_the_same_graph(live_server, accept, rdflib_format):
     query = f"CONSTRUCT {{ ?s <{BP}iso3> ?iso }} WHERE {{ ?s <{BP}iso3> ?iso }}"
     r = _post(live_server, query, accept=accept)
@@ -75,13 +85,18 @@ def test_construct_in_each_rdf_format_parses_to_the_same_graph(live_server, acce
 def test_accept_q_values_pick_the_preferred_format(live_server):
     r = _post(live_server, "ASK {}", accept="application/sparql-results+json;q=0.5, application/sparql-results+xml")
     assert r.headers["content-type"] == "application/sparql-results+xml"
-    r = _post(live_server, "ASK {}", accept="application/sparql-results+xml;q=0.2, */*;q=0.1, application/sparql-results+json")
+    r = _post(
+        live_server, "ASK {}", accept="application/sparql-results+xml;q=0.2, */*;q=0.1, application/sparql-results+json"
+    )
     assert r.headers["content-type"] == "application/sparql-results+json"
 
 
 def test_format_parameter_overrides_accept(live_server):
-    r = httpx.get(live_server + "/sparql", params={"query": STATES, "format": "csv"},
-                  headers={"accept": "application/sparql-results+json"})
+    r = httpx.get(
+        live_server + "/sparql",
+        params={"query": STATES, "format": "csv"},
+        headers={"accept": "application/sparql-results+json"},
+    )
     assert r.headers["content-type"].startswith("text/csv")
 
 
@@ -102,6 +117,7 @@ def test_syntax_error_is_400_with_the_parsers_message_and_position(live_server):
 
 # ---- service description, browsers, health ----------------------------------------------------
 
+
 def test_service_description_names_the_endpoint_and_the_named_graphs(live_server):
     r = httpx.get(live_server + "/sparql", headers={"accept": "text/turtle"})
     assert r.status_code == 200
@@ -114,7 +130,11 @@ def test_service_description_names_the_endpoint_and_the_named_graphs(live_server
     assert "https://w3id.org/bali-process-kg/graph/members" in names
     assert "https://w3id.org/bali-process-kg/def" in names
     assert "https://w3id.org/bali-process-kg/shapes" not in names
-    assert (None, URIRef("http://www.w3.org/2000/01/rdf-schema#seeAlso"), URIRef(live_server + "/.well-known/void")) in g
+    assert (
+        None,
+        URIRef("http://www.w3.org/2000/01/rdf-schema#seeAlso"),
+        URIRef(live_server + "/.well-known/void"),
+    ) in g
 
 
 def test_a_browser_without_a_query_gets_the_query_page(live_server):
@@ -133,22 +153,30 @@ def test_health_and_version(live_server):
 
 # ---- caching, CORS, compression ----------------------------------------------------------------
 
+
 def test_etag_and_304(live_server):
     first = httpx.get(live_server + "/sparql", params={"query": STATES})
     etag = first.headers["etag"]
     assert first.headers["cache-control"].startswith("public")
     again = httpx.get(live_server + "/sparql", params={"query": STATES}, headers={"if-none-match": etag})
     assert again.status_code == 304 and again.content == b""
-    other = httpx.get(live_server + "/sparql", params={"query": STATES, "format": "csv"}, headers={"if-none-match": etag})
+    other = httpx.get(
+        live_server + "/sparql", params={"query": STATES, "format": "csv"}, headers={"if-none-match": etag}
+    )
     assert other.status_code == 200
 
 
 def test_cors_is_open_for_reads(live_server):
     r = httpx.get(live_server + "/sparql", params={"query": "ASK {}"}, headers={"origin": "https://example.org"})
     assert r.headers["access-control-allow-origin"] == "*"
-    pre = httpx.options(live_server + "/sparql", headers={
-        "origin": "https://example.org", "access-control-request-method": "POST",
-        "access-control-request-headers": "content-type"})
+    pre = httpx.options(
+        live_server + "/sparql",
+        headers={
+            "origin": "https://example.org",
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "content-type",
+        },
+    )
     assert pre.status_code == 200
     assert "POST" in pre.headers["access-control-allow-methods"]
 
@@ -160,6 +188,7 @@ def test_large_responses_are_gzipped(live_server):
 
 
 # ---- limits ------------------------------------------------------------------------------------
+
 
 def test_row_cap_is_applied_and_signalled(live_server):
     r = _post(live_server, "SELECT * WHERE { ?s ?p ?o }", accept="application/sparql-results+json")
@@ -173,14 +202,23 @@ def test_row_cap_is_applied_and_signalled(live_server):
 @pytest.fixture(scope="module")
 def strict_server(protocol_data_dir, store_cache):
     """One query worker, a 2 s time limit, two pending queries at most, small bodies."""
-    with running_server(protocol_data_dir, store_cache, workers=1, query_timeout=2, max_pending_queries=2,
-                        max_body_bytes=2000, max_query_length=1500) as (base, process):
+    with running_server(
+        protocol_data_dir,
+        store_cache,
+        workers=1,
+        query_timeout=2,
+        max_pending_queries=2,
+        max_body_bytes=2000,
+        max_query_length=1500,
+    ) as (base, process):
         yield base, process
 
 
 def test_body_and_query_size_limits(strict_server):
     base, _ = strict_server
-    r = httpx.post(base + "/sparql", content="ASK {}" + " " * 3000, headers={"content-type": "application/sparql-query"})
+    r = httpx.post(
+        base + "/sparql", content="ASK {}" + " " * 3000, headers={"content-type": "application/sparql-query"}
+    )
     assert r.status_code == 413
     long_query = "ASK {} # " + "x" * 1600
     r = httpx.get(base + "/sparql", params={"query": long_query})
@@ -214,8 +252,10 @@ def test_a_runaway_query_is_stopped_and_the_server_keeps_answering(strict_server
 def test_saturation_is_503_with_retry_after(strict_server):
     base, _ = strict_server
     with ThreadPoolExecutor(4) as pool:
-        futures = [pool.submit(lambda i=i: httpx.post(base + "/sparql", data={"query": EXPLOSIVE + f" # {i}"},
-                                                      timeout=30)) for i in range(4)]
+        futures = [
+            pool.submit(lambda i=i: httpx.post(base + "/sparql", data={"query": EXPLOSIVE + f" # {i}"}, timeout=30))
+            for i in range(4)
+        ]
         responses = [f.result() for f in futures]
     busy = [r for r in responses if "busy" in r.text]
     assert busy, [r.text for r in responses]
@@ -223,11 +263,14 @@ def test_saturation_is_503_with_retry_after(strict_server):
     assert httpx.post(base + "/sparql", data={"query": "ASK {}"}, timeout=30).status_code == 200
 
 
-@pytest.mark.parametrize("spelling", [
-    "SERVICE <http://127.0.0.1:{port}/sparql>",
-    "service silent <http://127.0.0.1:{port}/sparql>",
-    "\\u0053ERVICE <http://127.0.0.1:{port}/sparql>",
-])
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "SERVICE <http://127.0.0.1:{port}/sparql>",
+        "service silent <http://127.0.0.1:{port}/sparql>",
+        "\\u0053ERVICE <http://127.0.0.1:{port}/sparql>",
+    ],
+)
 def test_service_off_the_allowlist_is_refused_without_a_connection(live_server, spelling):
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
@@ -237,10 +280,8 @@ def test_service_off_the_allowlist_is_refused_without_a_connection(live_server, 
     connections = []
 
     def accept():
-        try:
+        with contextlib.suppress(OSError):
             connections.append(listener.accept())
-        except OSError:
-            pass
 
     thread = threading.Thread(target=accept)
     thread.start()
@@ -256,8 +297,11 @@ def test_service_off_the_allowlist_is_refused_without_a_connection(live_server, 
 
 
 def test_from_never_fetches_the_web(live_server):
-    r = _post(live_server, "SELECT * FROM <http://127.0.0.1:9/never> WHERE { ?s ?p ?o }",
-              accept="application/sparql-results+json")
+    r = _post(
+        live_server,
+        "SELECT * FROM <http://127.0.0.1:9/never> WHERE { ?s ?p ?o }",
+        accept="application/sparql-results+json",
+    )
     assert r.status_code == 200
     assert r.json()["results"]["bindings"] == []
 
@@ -293,8 +337,7 @@ def test_an_overlong_url_is_414(strict_server):
 
 def test_workers_killed_from_outside_are_replaced_without_failing_a_request(strict_server):
     base, process = strict_server
-    workers = [pid for pid in child_pids(process.pid)
-               if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    workers = [pid for pid in child_pids(process.pid) if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
     assert workers
     for pid in workers:  # as the kernel's OOM killer would
         os.kill(pid, signal.SIGKILL)

@@ -3,7 +3,6 @@ queries parse, and a very short run against all the real servers on loopback com
 answer sizes. About a minute in all: the ×2 validation (~25 s) and our server's first start (~12 s) dominate.
 """
 
-import pyoxigraph as ox
 import pytest
 
 from bench import harness, report, servers
@@ -11,8 +10,8 @@ from bench.generate import generate
 from bench.workload import workload
 from server.catalogue import Catalogue
 from server.datafiles import DataLayout
-from server.loader import load
 from server.dataset import write_store_dir
+from server.loader import load
 from server.store import OxigraphStore
 from server.validation import validate
 
@@ -56,15 +55,25 @@ def test_inlined_queries_answer_like_bound_ones(tmp_path):
         if item.graph:
             assert set(inlined.triples) == set(expected.triples), item.name
         else:
-            project = lambda result: sorted(str(row[:len(query.columns)]) for row in result.rows)
+            project = lambda result: sorted(str(row[: len(query.columns)]) for row in result.rows)
             assert project(inlined) == project(expected), item.name
 
 
-@pytest.mark.skipif(not (_installed("oxigraph") and _installed("rdflib-endpoint")),
-                    reason="pip install -e '.[bench]' for the other servers")
+@pytest.mark.skipif(
+    not (_installed("oxigraph") and _installed("rdflib-endpoint")),
+    reason="pip install -e '.[bench]' for the other servers",
+)
 def test_smoke_run_against_every_server(tmp_path):
-    settings = harness.Settings(scales=[1], duration=1, reps=3, connections=4, workdir=tmp_path,
-                                only=("tip-tiers", "adhoc-label-regex"), first_start=False, request_timeout=60)
+    settings = harness.Settings(
+        scales=[1],
+        duration=1,
+        reps=3,
+        connections=4,
+        workdir=tmp_path,
+        only=("tip-tiers", "adhoc-label-regex"),
+        first_start=False,
+        request_timeout=60,
+    )
     (scale,) = harness.run(settings, log=lambda line: None)
     assert set(scale.runs) == {"balikg", "balikg-nocache", *servers.NAMES}
     for run in scale.runs.values():

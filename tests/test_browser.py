@@ -12,7 +12,8 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists() and not os.environ.get("BALIKG_REQUIRE_BROWSER"),
-    reason="Debian's chromium is not installed (.ci/run installs it and sets BALIKG_REQUIRE_BROWSER)")
+    reason="Debian's chromium is not installed (.ci/run installs it and sets BALIKG_REQUIRE_BROWSER)",
+)
 
 
 @pytest.fixture(scope="module")
@@ -21,9 +22,19 @@ def page():
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 1000})
         page = context.new_page()
         page.set_default_timeout(60_000)
@@ -72,6 +83,8 @@ def test_a_sparql_syntax_error_is_shown_with_the_parsers_message(page, live_serv
     error = page.locator("#query-error").inner_text()
     assert "SPARQL syntax error: error at 1:" in error
     page.screenshot(path=str(ARTIFACTS / "sparql-error.png"), full_page=True)
-    page.fill("#query", "SELECT ?iso WHERE { ?s <https://w3id.org/bali-process-kg/def#iso3> ?iso } ORDER BY ?iso LIMIT 3")
+    page.fill(
+        "#query", "SELECT ?iso WHERE { ?s <https://w3id.org/bali-process-kg/def#iso3> ?iso } ORDER BY ?iso LIMIT 3"
+    )
     page.click("#run")
     assert page.locator("#results tr").count() == 4

@@ -21,9 +21,19 @@ from server.store import OxigraphStore, RdflibStore
 GOLDEN = Path(__file__).parent / "golden" / "queries"
 CATALOGUE = Catalogue()
 REQUIRED_IDS = {
-    "members", "members-cochairing-with-legislation", "treaty-status", "parties-over-time", "legislation",
-    "members-without-legislation", "action-plans", "timeline", "tip-tiers", "indonesia-2015-2018",
-    "seed-figures", "sources", "describe",
+    "members",
+    "members-cochairing-with-legislation",
+    "treaty-status",
+    "parties-over-time",
+    "legislation",
+    "members-without-legislation",
+    "action-plans",
+    "timeline",
+    "tip-tiers",
+    "indonesia-2015-2018",
+    "seed-figures",
+    "sources",
+    "describe",
 }
 REQUIRED_COLUMNS = {
     "members": "member, label, label_id, kind, iso3, wikidata, roles, since",
@@ -49,9 +59,16 @@ def engines(store_cache):
 
 def run(store, query, values, media_type=None):
     media_type = media_type or ("application/n-triples" if query.form == "graph" else "text/csv")
-    outcome = run_query(store, QueryRequest(query.body, media_type=media_type,
-                                            bindings=bindings_of(query.bindings(values)),
-                                            columns=query.column_names, max_rows=10**6))
+    outcome = run_query(
+        store,
+        QueryRequest(
+            query.body,
+            media_type=media_type,
+            bindings=bindings_of(query.bindings(values)),
+            columns=query.column_names,
+            max_rows=10**6,
+        ),
+    )
     return outcome.body.decode("utf-8")
 
 
@@ -60,7 +77,7 @@ def examples(query) -> dict:
 
 
 def test_the_catalogue_has_every_required_query_and_column():
-    assert REQUIRED_IDS <= set(CATALOGUE.queries)
+    assert set(CATALOGUE.queries) >= REQUIRED_IDS
     for query_id, columns in REQUIRED_COLUMNS.items():
         assert ", ".join(c.name for c in CATALOGUE.get(query_id).columns) == columns
 
@@ -81,8 +98,10 @@ def test_header_is_complete_and_params_match_the_body(query):
 
 def test_a_header_that_disagrees_with_the_body_is_refused(tmp_path):
     bad = tmp_path / "bad.rq"
-    bad.write_text("#+ title: t\n#+ title_id: t\n#+ description: d\n#+ description_id: d\n#+ tags: [x]\n"
-                   "#+ params: []\n#+ columns: [{name: a, description: a}]\nSELECT ?a WHERE { ?a ?b ?_oops }\n")
+    bad.write_text(
+        "#+ title: t\n#+ title_id: t\n#+ description: d\n#+ description_id: d\n#+ tags: [x]\n"
+        "#+ params: []\n#+ columns: [{name: a, description: a}]\nSELECT ?a WHERE { ?a ?b ?_oops }\n"
+    )
     with pytest.raises(CatalogueError, match="oops"):
         parse_query_file(bad)
 
@@ -118,19 +137,22 @@ def test_both_engines_give_the_same_results(query, engines):
     assert len(_normalised(fast, query.form)) > 1, "the example finds something"
 
 
-@pytest.mark.parametrize("param_type,value", [
-    ("iri", 'https://example.org/x> } ; DROP ALL ; <'),
-    ("iri", "not an iri"),
-    ("iri", "https://example.org/a b"),
-    ("iso3", '"} ; DROP'),
-    ("iso3", "ID"),
-    ("year", "2016\n} SELECT"),
-    ("date", "2015-13-01"),
-    ("date", '2015-12-31"^^<x>'),
-    ("enum", "tip-protocol' OR 'a'='a"),
-    ("integer", "1; DROP"),
-    ("language", "en\nSELECT"),
-])
+@pytest.mark.parametrize(
+    "param_type,value",
+    [
+        ("iri", "https://example.org/x> } ; DROP ALL ; <"),
+        ("iri", "not an iri"),
+        ("iri", "https://example.org/a b"),
+        ("iso3", '"} ; DROP'),
+        ("iso3", "ID"),
+        ("year", "2016\n} SELECT"),
+        ("date", "2015-13-01"),
+        ("date", '2015-12-31"^^<x>'),
+        ("enum", "tip-protocol' OR 'a'='a"),
+        ("integer", "1; DROP"),
+        ("language", "en\nSELECT"),
+    ],
+)
 def test_hostile_values_are_refused_with_a_message_naming_the_parameter(param_type, value):
     from server.catalogue import Param
 
@@ -147,7 +169,9 @@ def test_string_values_with_quotes_and_braces_are_bound_as_data_not_syntax(engin
     binding = Param(name="label", type="string", required=True, description="d", example="x").to_binding(hostile)
     query = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT ?s ?_label WHERE { ?s rdfs:label ?_label }"
     for store in engines.values():
-        outcome = run_query(store, QueryRequest(query, media_type="text/csv", bindings=bindings_of({"_label": binding})))
+        outcome = run_query(
+            store, QueryRequest(query, media_type="text/csv", bindings=bindings_of({"_label": binding}))
+        )
         assert outcome.count == 0
 
 
@@ -165,8 +189,10 @@ def test_defaults_apply_and_today_is_a_date():
     assert CATALOGUE.get("timeline").bindings({})["_from"].value == "2015-01-01"
 
 
-@pytest.mark.parametrize("param_type,value", [("year", "٢٠١٦"), ("integer", "٣"), ("date", "٢٠١٦-01-01"),
-                                              ("iri", "http://["), ("iri", "a b:c")])
+@pytest.mark.parametrize(
+    "param_type,value",
+    [("year", "٢٠١٦"), ("integer", "٣"), ("date", "٢٠١٦-01-01"), ("iri", "http://["), ("iri", "a b:c")],
+)
 def test_values_outside_their_type_are_refused_even_in_other_scripts(param_type, value):
     from server.catalogue import Param
 

@@ -75,10 +75,17 @@ def test_stats_lists_graphs_classes_and_unsourced_facts(balikg):
     assert "Facts without source: 0" in result.stdout
 
 
-@pytest.mark.parametrize("fmt,rdflib_format,quads", [
-    ("ttl", "turtle", False), ("nt", "nt", False), ("rdfxml", "xml", False),
-    ("trig", "trig", True), ("nq", "nquads", True), ("jsonld", "json-ld", True),
-])
+@pytest.mark.parametrize(
+    "fmt,rdflib_format,quads",
+    [
+        ("ttl", "turtle", False),
+        ("nt", "nt", False),
+        ("rdfxml", "xml", False),
+        ("trig", "trig", True),
+        ("nq", "nquads", True),
+        ("jsonld", "json-ld", True),
+    ],
+)
 def test_export_writes_a_parseable_dump(balikg, tmp_path, loaded_graph, fmt, rdflib_format, quads):
     out = tmp_path / f"dump.{fmt}"
 
@@ -92,8 +99,11 @@ def test_export_writes_a_parseable_dump(balikg, tmp_path, loaded_graph, fmt, rdf
         assert {str(g.identifier) for g in dataset.graphs() if len(g)} == set(loaded_graph.union_graphs)
     else:
         graph = Graph().parse(out, format=rdflib_format)
-        union = {(q.subject, q.predicate, q.object) for g in loaded_graph.union_graphs
-                 for q in loaded_graph.store.quads_for_pattern(None, None, None, _named(g))}
+        union = {
+            (q.subject, q.predicate, q.object)
+            for g in loaded_graph.union_graphs
+            for q in loaded_graph.store.quads_for_pattern(None, None, None, _named(g))
+        }
         assert len(graph) == len(union)
 
 

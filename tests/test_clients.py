@@ -36,7 +36,11 @@ def test_rdflib_sparqlstore_select_and_construct(live_server):
     rows = list(graph.query(QUERY))
     assert [row.iso for row in rows] == [Literal("IDN")]
     constructed = graph.query(
-        "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER (?s = <https://w3id.org/bali-process-kg/id/state/IDN>) }")
+        "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER (?s = <https://w3id.org/bali-process-kg/id/state/IDN>) }"
+    )
     triples = set(constructed.graph)
-    assert (URIRef("https://w3id.org/bali-process-kg/id/state/IDN"),
-            URIRef("https://w3id.org/bali-process-kg/def#iso3"), Literal("IDN")) in triples
+    assert (
+        URIRef("https://w3id.org/bali-process-kg/id/state/IDN"),
+        URIRef("https://w3id.org/bali-process-kg/def#iso3"),
+        Literal("IDN"),
+    ) in triples

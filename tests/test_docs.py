@@ -47,8 +47,10 @@ def test_seed_figures_doc_agrees_with_the_query_output():
     import csv
 
     golden = (REPO / "tests" / "golden" / "queries" / "seed-figures.csv").read_bytes().decode("utf-8")
-    computed = {(r["claim"], r["counting_rule"]): (r["claimed_value"], r["computed_value"])
-                for r in csv.DictReader(golden.splitlines())}
+    computed = {
+        (r["claim"], r["counting_rule"]): (r["claimed_value"], r["computed_value"])
+        for r in csv.DictReader(golden.splitlines())
+    }
     doc = (REPO / "docs" / "seed-figures.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| ([a-z][^|]+?) \| (\d+) \| (\d+) \| (.+?) \|$", doc, re.M)
     assert {(claim, rule): (thesis, graph) for claim, thesis, graph, rule in rows} == computed

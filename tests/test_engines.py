@@ -15,13 +15,15 @@ CORPUS = {
     "states": BP + "SELECT ?s ?iso WHERE { ?s a bp:State ; bp:iso3 ?iso }",
     "labels-id": BP + 'SELECT ?s ?l WHERE { ?s a bp:State ; rdfs:label ?l FILTER (LANG(?l) = "id") }',
     "subclass-path": BP + "SELECT ?a WHERE { ?a a/rdfs:subClassOf* bp:TreatyAction }",
-    "not-exists": BP + "SELECT ?s WHERE { ?s a bp:State FILTER NOT EXISTS { ?s bp:iso3 \"IDN\" } }",
-    "optional-group": BP + "SELECT ?j (COUNT(?r) AS ?n) WHERE { ?j a bp:State OPTIONAL { ?r bp:jurisdiction ?j } } GROUP BY ?j",
+    "not-exists": BP + 'SELECT ?s WHERE { ?s a bp:State FILTER NOT EXISTS { ?s bp:iso3 "IDN" } }',
+    "optional-group": BP
+    + "SELECT ?j (COUNT(?r) AS ?n) WHERE { ?j a bp:State OPTIONAL { ?r bp:jurisdiction ?j } } GROUP BY ?j",
     "named-graphs": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
     "from": BP + "SELECT ?s FROM <https://w3id.org/bali-process-kg/graph/jurisdictions> WHERE { ?s a bp:Territory }",
-    "ask": BP + "ASK { <https://w3id.org/bali-process-kg/id/state/IDN> bp:iso3 \"IDN\" }",
+    "ask": BP + 'ASK { <https://w3id.org/bali-process-kg/id/state/IDN> bp:iso3 "IDN" }',
     "construct": BP + "CONSTRUCT { ?s bp:iso3 ?i } WHERE { ?s bp:iso3 ?i }",
-    "dates": BP + 'SELECT ?a ?d WHERE { ?a bp:date ?d FILTER (?d < "2005-01-01"^^<http://www.w3.org/2001/XMLSchema#date>) }',
+    "dates": BP
+    + 'SELECT ?a ?d WHERE { ?a bp:date ?d FILTER (?d < "2005-01-01"^^<http://www.w3.org/2001/XMLSchema#date>) }',
 }
 
 

@@ -23,16 +23,38 @@ def _declared_terms(ontology: Graph) -> set[URIRef]:
 
 
 def test_ontology_parses_and_declares_the_core_classes(ontology):
-    for name in ["State", "Territory", "InternationalOrganisation", "Forum", "Body", "Membership", "Instrument",
-                 "TreatyAction", "Signature", "Ratification", "Accession", "Acceptance", "Approval", "Succession",
-                 "LegalAct", "ActionPlan", "Event", "Meeting", "TipReportRanking", "Source"]:
+    for name in [
+        "State",
+        "Territory",
+        "InternationalOrganisation",
+        "Forum",
+        "Body",
+        "Membership",
+        "Instrument",
+        "TreatyAction",
+        "Signature",
+        "Ratification",
+        "Accession",
+        "Acceptance",
+        "Approval",
+        "Succession",
+        "LegalAct",
+        "ActionPlan",
+        "Event",
+        "Meeting",
+        "TipReportRanking",
+        "Source",
+    ]:
         assert (BP[name], RDF.type, OWL.Class) in ontology, name
 
 
 @pytest.mark.parametrize("lang", ["en", "id"])
 def test_every_term_has_a_label_in_each_language(ontology, lang):
-    missing = [t for t in _declared_terms(ontology)
-               if not any(getattr(l, "language", None) == lang for l in ontology.objects(t, RDFS.label))]
+    missing = [
+        t
+        for t in _declared_terms(ontology)
+        if not any(getattr(l, "language", None) == lang for l in ontology.objects(t, RDFS.label))
+    ]
     assert missing == []
 
 
@@ -54,7 +76,7 @@ def test_treaty_action_kinds_are_subclasses_of_treaty_action(ontology):
 
 
 def test_concepts_belong_to_a_scheme(ontology):
-    concepts = {s for s in ontology.subjects(SKOS.inScheme, None)}
+    concepts = set(ontology.subjects(SKOS.inScheme, None))
     assert concepts, "the ontology defines controlled values"
     for concept in concepts:
         assert (ontology.value(concept, SKOS.inScheme), RDF.type, SKOS.ConceptScheme) in ontology
@@ -70,7 +92,7 @@ def _files_using_terms() -> list[Path]:
 @pytest.mark.parametrize("path", _files_using_terms(), ids=lambda p: p.name)
 def test_every_bp_term_used_is_declared(ontology, path):
     """SHACL lets a misspelt property through, so check every bp: term against the ontology."""
-    declared = {str(t)[len(str(BP)):] for t in _declared_terms(ontology)}
+    declared = {str(t)[len(str(BP)) :] for t in _declared_terms(ontology)}
     text = path.read_text(encoding="utf-8")
     # Names of our own shapes (bp:…Shape is not used; shapes live in shapes#) are not ontology terms.
     used = set(_BP_TERM.findall(text))
@@ -92,7 +114,17 @@ def test_one_named_node_shape_per_class(ontology):
         assert target is not None, shape
         assert str(shape) == "https://w3id.org/bali-process-kg/shapes#" + str(target).split("#")[1] + "Shape"
         assert shapes.value(shape, SH.name) is not None and shapes.value(shape, SH.message) is not None
-    classes_with_instances_in_data = {BP.State, BP.Territory, BP.Membership, BP.TreatyAction, BP.LegalAct,
-                                      BP.ActionPlan, BP.Event, BP.TipReportRanking, BP.Source, BP.Instrument}
+    classes_with_instances_in_data = {
+        BP.State,
+        BP.Territory,
+        BP.Membership,
+        BP.TreatyAction,
+        BP.LegalAct,
+        BP.ActionPlan,
+        BP.Event,
+        BP.TipReportRanking,
+        BP.Source,
+        BP.Instrument,
+    }
     targets = {shapes.value(s, SH.targetClass) for s in node_shapes}
     assert classes_with_instances_in_data <= targets

@@ -16,8 +16,12 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(REPO)],
-                   check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(REPO)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     (built,) = out.glob("bali_process_kg-*.whl")
     return built
 
@@ -45,16 +49,28 @@ def test_every_console_script_imports(wheel):
 
 def test_installed_wheel_validates_from_another_directory(wheel, tmp_path):
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     # Only the installed copy of `server` may be importable: the checkout is not on the path.
     env = {**os.environ, "PYTHONPATH": str(target)}
     env.pop("BALIKG_DATA_DIR", None)
     result = subprocess.run(
-        [sys.executable, "-c", "import server.cli, sys; print(server.cli.__file__); sys.exit(server.cli.main(['validate']))"],
-        cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-c",
+            "import server.cli, sys; print(server.cli.__file__); sys.exit(server.cli.main(['validate']))",
+        ],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[0].startswith(str(target))

@@ -29,57 +29,79 @@ def _ok(response: httpx.Response) -> None:
 
 
 def test_query_post_form(live_server):
-    r = httpx.post(f"{live_server}/sparql?default-graph-uri={D}data0.rdf", content="query=ASK%20%7B%7D",
-                   headers={"content-type": "application/x-www-form-urlencoded"})
+    r = httpx.post(
+        f"{live_server}/sparql?default-graph-uri={D}data0.rdf",
+        content="query=ASK%20%7B%7D",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     _ok(r)
     assert _boolean(r) is True
 
 
 def test_query_dataset_default_graphs_get(live_server):
-    q = "ASK { <%sdata1.rdf> a ?type . <%sdata2.rdf> a ?type . }" % (DATA, DATA)
-    r = httpx.get(f"{live_server}/sparql", params=[("query", q), ("default-graph-uri", DATA + "data1.rdf"),
-                                                   ("default-graph-uri", DATA + "data2.rdf")])
+    q = f"ASK {{ <{DATA}data1.rdf> a ?type . <{DATA}data2.rdf> a ?type . }}"
+    r = httpx.get(
+        f"{live_server}/sparql",
+        params=[("query", q), ("default-graph-uri", DATA + "data1.rdf"), ("default-graph-uri", DATA + "data2.rdf")],
+    )
     _ok(r)
     assert _boolean(r) is True
 
 
 def test_query_dataset_default_graphs_post(live_server):
-    q = "ASK { <%sdata1.rdf> a ?type . <%sdata2.rdf> a ?type . }" % (DATA, DATA)
-    r = httpx.post(f"{live_server}/sparql?default-graph-uri={D}data1.rdf&default-graph-uri={D}data2.rdf",
-                   content=q, headers={"content-type": "application/sparql-query"})
+    q = f"ASK {{ <{DATA}data1.rdf> a ?type . <{DATA}data2.rdf> a ?type . }}"
+    r = httpx.post(
+        f"{live_server}/sparql?default-graph-uri={D}data1.rdf&default-graph-uri={D}data2.rdf",
+        content=q,
+        headers={"content-type": "application/sparql-query"},
+    )
     _ok(r)
     assert _boolean(r) is True
 
 
 def test_query_dataset_named_graphs_post(live_server):
-    q = "ASK { GRAPH ?g1 { <%sdata1.rdf> a ?type } GRAPH ?g2 { <%sdata2.rdf> a ?type } }" % (DATA, DATA)
-    r = httpx.post(f"{live_server}/sparql?named-graph-uri={D}data1.rdf&named-graph-uri={D}data2.rdf",
-                   content=q, headers={"content-type": "application/sparql-query"})
+    q = f"ASK {{ GRAPH ?g1 {{ <{DATA}data1.rdf> a ?type }} GRAPH ?g2 {{ <{DATA}data2.rdf> a ?type }} }}"
+    r = httpx.post(
+        f"{live_server}/sparql?named-graph-uri={D}data1.rdf&named-graph-uri={D}data2.rdf",
+        content=q,
+        headers={"content-type": "application/sparql-query"},
+    )
     _ok(r)
     assert _boolean(r) is True
 
 
 def test_query_dataset_named_graphs_get(live_server):
-    q = "ASK { GRAPH ?g1 { <%sdata1.rdf> a ?type } GRAPH ?g2 { <%sdata2.rdf> a ?type } }" % (DATA, DATA)
-    r = httpx.get(f"{live_server}/sparql", params=[("query", q), ("named-graph-uri", DATA + "data1.rdf"),
-                                                   ("named-graph-uri", DATA + "data2.rdf")])
+    q = f"ASK {{ GRAPH ?g1 {{ <{DATA}data1.rdf> a ?type }} GRAPH ?g2 {{ <{DATA}data2.rdf> a ?type }} }}"
+    r = httpx.get(
+        f"{live_server}/sparql",
+        params=[("query", q), ("named-graph-uri", DATA + "data1.rdf"), ("named-graph-uri", DATA + "data2.rdf")],
+    )
     _ok(r)
     assert _boolean(r) is True
 
 
 def test_query_dataset_full(live_server):
-    q = ("ASK {\n  <%sdata3.rdf> a ?type\n  GRAPH ?g1 { <%sdata1.rdf> a ?type }\n"
-         "  GRAPH ?g2 { <%sdata2.rdf> a ?type }\n}") % (DATA, DATA, DATA)
-    r = httpx.post(f"{live_server}/sparql?default-graph-uri={D}data3.rdf&named-graph-uri={D}data1.rdf"
-                   f"&named-graph-uri={D}data2.rdf", content=q, headers={"content-type": "application/sparql-query"})
+    q = (
+        f"ASK {{\n  <{DATA}data3.rdf> a ?type\n  GRAPH ?g1 {{ <{DATA}data1.rdf> a ?type }}\n"
+        f"  GRAPH ?g2 {{ <{DATA}data2.rdf> a ?type }}\n}}"
+    )
+    r = httpx.post(
+        f"{live_server}/sparql?default-graph-uri={D}data3.rdf&named-graph-uri={D}data1.rdf"
+        f"&named-graph-uri={D}data2.rdf",
+        content=q,
+        headers={"content-type": "application/sparql-query"},
+    )
     _ok(r)
     assert _boolean(r) is True
 
 
 def test_query_multiple_dataset_protocol_overrides_from(live_server):
-    q = "ASK FROM <%sdata2.rdf> { <%sdata1.rdf> a ?type }" % (DATA, DATA)
-    r = httpx.post(f"{live_server}/sparql?default-graph-uri={D}data1.rdf", content=q,
-                   headers={"content-type": "application/sparql-query"})
+    q = f"ASK FROM <{DATA}data2.rdf> {{ <{DATA}data1.rdf> a ?type }}"
+    r = httpx.post(
+        f"{live_server}/sparql?default-graph-uri={D}data1.rdf",
+        content=q,
+        headers={"content-type": "application/sparql-query"},
+    )
     _ok(r)
     assert _boolean(r) is True
 
@@ -96,45 +118,122 @@ def test_query_post_direct(live_server):
     assert _boolean(r) is True
 
 
-@pytest.mark.parametrize("query,accepted", [
-    ("SELECT (1 AS ?value) {}", ("application/sparql-results+xml", "application/sparql-results+json",
-                                 "text/csv", "text/tab-separated-values")),
-    ("ASK {}", BOOLEAN_TYPES),
-    ("DESCRIBE <http://example.org/>", ("application/rdf+xml", "text/turtle", "application/n-triples",
-                                        "application/ld+json", "application/n-quads", "application/trig")),
-    ("CONSTRUCT { <s> <p> 1 } {}", ("application/rdf+xml", "text/turtle", "application/n-triples",
-                                     "application/ld+json", "application/n-quads", "application/trig")),
-], ids=["select", "ask", "describe", "construct"])
+@pytest.mark.parametrize(
+    "query,accepted",
+    [
+        (
+            "SELECT (1 AS ?value) {}",
+            (
+                "application/sparql-results+xml",
+                "application/sparql-results+json",
+                "text/csv",
+                "text/tab-separated-values",
+            ),
+        ),
+        ("ASK {}", BOOLEAN_TYPES),
+        (
+            "DESCRIBE <http://example.org/>",
+            (
+                "application/rdf+xml",
+                "text/turtle",
+                "application/n-triples",
+                "application/ld+json",
+                "application/n-quads",
+                "application/trig",
+            ),
+        ),
+        (
+            "CONSTRUCT { <s> <p> 1 } {}",
+            (
+                "application/rdf+xml",
+                "text/turtle",
+                "application/n-triples",
+                "application/ld+json",
+                "application/n-quads",
+                "application/trig",
+            ),
+        ),
+    ],
+    ids=["select", "ask", "describe", "construct"],
+)
 def test_query_content_type(live_server, query, accepted):
-    r = httpx.post(f"{live_server}/sparql", content=query.replace("<s> <p>", "<http://example.org/s> <http://example.org/p>"),
-                   headers={"content-type": "application/sparql-query"})
+    r = httpx.post(
+        f"{live_server}/sparql",
+        content=query.replace("<s> <p>", "<http://example.org/s> <http://example.org/p>"),
+        headers={"content-type": "application/sparql-query"},
+    )
     _ok(r)
     assert r.headers["content-type"].split(";")[0] in accepted
 
 
-@pytest.mark.parametrize("name,request_args", [
-    ("update_dataset_default_graph", dict(
-        method="POST", url="/sparql?using-graph-uri=" + D + "data1.rdf",
-        content="ASK {}", headers={"content-type": "application/sparql-update"})),
-    ("update_dataset_default_graphs", dict(
-        method="POST", url=f"/sparql?using-graph-uri={D}data1.rdf&using-graph-uri={D}data2.rdf",
-        content="CLEAR ALL ; INSERT DATA { <http://example.org/s> <http://example.org/p> 1 }",
-        headers={"content-type": "application/sparql-update"})),
-    ("update_dataset_named_graphs", dict(
-        method="POST", url=f"/sparql?using-named-graph-uri={D}data1.rdf",
-        content="CLEAR ALL", headers={"content-type": "application/sparql-update"})),
-    ("update_dataset_full", dict(
-        method="POST", url=f"/sparql?using-graph-uri={D}data1.rdf&using-named-graph-uri={D}data2.rdf",
-        content="CLEAR ALL", headers={"content-type": "application/sparql-update"})),
-    ("update_post_form", dict(
-        method="POST", url="/sparql", content="update=CLEAR%20ALL",
-        headers={"content-type": "application/x-www-form-urlencoded"})),
-    ("update_post_direct", dict(
-        method="POST", url="/sparql", content="CLEAR ALL", headers={"content-type": "application/sparql-update"})),
-    ("update_base_uri", dict(
-        method="POST", url="/sparql", content="BASE <http://example/> INSERT DATA { <s> <p> <o> }",
-        headers={"content-type": "application/sparql-update"})),
-])
+@pytest.mark.parametrize(
+    "name,request_args",
+    [
+        (
+            "update_dataset_default_graph",
+            {
+                "method": "POST",
+                "url": "/sparql?using-graph-uri=" + D + "data1.rdf",
+                "content": "ASK {}",
+                "headers": {"content-type": "application/sparql-update"},
+            },
+        ),
+        (
+            "update_dataset_default_graphs",
+            {
+                "method": "POST",
+                "url": f"/sparql?using-graph-uri={D}data1.rdf&using-graph-uri={D}data2.rdf",
+                "content": "CLEAR ALL ; INSERT DATA { <http://example.org/s> <http://example.org/p> 1 }",
+                "headers": {"content-type": "application/sparql-update"},
+            },
+        ),
+        (
+            "update_dataset_named_graphs",
+            {
+                "method": "POST",
+                "url": f"/sparql?using-named-graph-uri={D}data1.rdf",
+                "content": "CLEAR ALL",
+                "headers": {"content-type": "application/sparql-update"},
+            },
+        ),
+        (
+            "update_dataset_full",
+            {
+                "method": "POST",
+                "url": f"/sparql?using-graph-uri={D}data1.rdf&using-named-graph-uri={D}data2.rdf",
+                "content": "CLEAR ALL",
+                "headers": {"content-type": "application/sparql-update"},
+            },
+        ),
+        (
+            "update_post_form",
+            {
+                "method": "POST",
+                "url": "/sparql",
+                "content": "update=CLEAR%20ALL",
+                "headers": {"content-type": "application/x-www-form-urlencoded"},
+            },
+        ),
+        (
+            "update_post_direct",
+            {
+                "method": "POST",
+                "url": "/sparql",
+                "content": "CLEAR ALL",
+                "headers": {"content-type": "application/sparql-update"},
+            },
+        ),
+        (
+            "update_base_uri",
+            {
+                "method": "POST",
+                "url": "/sparql",
+                "content": "BASE <http://example/> INSERT DATA { <s> <p> <o> }",
+                "headers": {"content-type": "application/sparql-update"},
+            },
+        ),
+    ],
+)
 def test_update_is_refused_read_only(live_server, name, request_args):
     request_args = dict(request_args)
     r = httpx.request(request_args.pop("method"), live_server + request_args.pop("url"), **request_args)
@@ -170,8 +269,9 @@ def test_bad_query_missing_direct_type(live_server):
 
 def test_bad_query_non_utf8(live_server):
     body = "ASK { <http://example/ns#\u00e9> ?p ?o }".encode("iso-8859-1")
-    r = httpx.post(f"{live_server}/sparql", content=body,
-                   headers={"content-type": "application/sparql-query; charset=ISO-8859-1"})
+    r = httpx.post(
+        f"{live_server}/sparql", content=body, headers={"content-type": "application/sparql-query; charset=ISO-8859-1"}
+    )
     assert r.status_code == 400
     assert "UTF-8" in r.text
 
@@ -188,8 +288,11 @@ def test_bad_update_get(live_server):
 
 
 def test_bad_multiple_updates(live_server):
-    r = httpx.post(f"{live_server}/sparql", content="update=CLEAR%20NAMED&update=CLEAR%20DEFAULT",
-                   headers={"content-type": "application/x-www-form-urlencoded"})
+    r = httpx.post(
+        f"{live_server}/sparql",
+        content="update=CLEAR%20NAMED&update=CLEAR%20DEFAULT",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert 400 <= r.status_code < 500
 
 
@@ -205,19 +308,28 @@ def test_bad_update_missing_form_type(live_server):
 
 def test_bad_update_non_utf8(live_server):
     body = "update=CLEAR%20GRAPH%20%3Chttp%3A%2F%2Fexample%2F\xe9%3E".encode("iso-8859-1")
-    r = httpx.post(f"{live_server}/sparql", content=body,
-                   headers={"content-type": "application/x-www-form-urlencoded; charset=ISO-8859-1"})
+    r = httpx.post(
+        f"{live_server}/sparql",
+        content=body,
+        headers={"content-type": "application/x-www-form-urlencoded; charset=ISO-8859-1"},
+    )
     assert 400 <= r.status_code < 500
 
 
 def test_bad_update_syntax(live_server):
-    r = httpx.post(f"{live_server}/sparql", content="update=INSERT%20DATA%20%7B",
-                   headers={"content-type": "application/x-www-form-urlencoded"})
+    r = httpx.post(
+        f"{live_server}/sparql",
+        content="update=INSERT%20DATA%20%7B",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert 400 <= r.status_code < 500
 
 
 def test_bad_update_dataset_conflict(live_server):
-    r = httpx.post(f"{live_server}/sparql?using-graph-uri={D}data1.rdf", content="update=" +
-                   "WITH%20%3Chttp%3A%2F%2Fexample%2F%3E%20DELETE%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D%20WHERE%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D",
-                   headers={"content-type": "application/x-www-form-urlencoded"})
+    r = httpx.post(
+        f"{live_server}/sparql?using-graph-uri={D}data1.rdf",
+        content="update="
+        + "WITH%20%3Chttp%3A%2F%2Fexample%2F%3E%20DELETE%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D%20WHERE%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert 400 <= r.status_code < 500

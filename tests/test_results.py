@@ -39,7 +39,9 @@ def test_json_results_parse_to_the_terms_written():
 
 
 @pytest.mark.parametrize("media_type", formats.offers("bindings"))
-@pytest.mark.parametrize("available,cap,count,truncated", [(0, 5, 0, False), (5, 5, 5, False), (6, 5, 5, True), (3, 0, 0, True)])
+@pytest.mark.parametrize(
+    "available,cap,count,truncated", [(0, 5, 0, False), (5, 5, 5, False), (6, 5, 5, True), (3, 0, 0, True)]
+)
 def test_row_cap_counts_and_flags(media_type, available, cap, count, truncated):
     rows = [(ox.Literal(str(i)), None) for i in range(available)]
     written = results.serialize(_bindings(rows), media_type, cap)

@@ -46,8 +46,12 @@ def test_valid_fixture_conforms(path, tmp_path):
 
 def test_every_node_shape_has_an_invalid_fixture():
     shapes = Graph().parse(FIXTURES.parent.parent.parent / "ontology" / "shapes.ttl")
-    node_shapes = {str(s).rsplit("#", 1)[1] for s in shapes.subjects(
-        URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), URIRef("http://www.w3.org/ns/shacl#NodeShape"))}
+    node_shapes = {
+        str(s).rsplit("#", 1)[1]
+        for s in shapes.subjects(
+            URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), URIRef("http://www.w3.org/ns/shacl#NodeShape")
+        )
+    }
     covered = {p.stem.split("--")[0] for p in (FIXTURES / "invalid").glob("*.ttl")}
     assert sorted(node_shapes - covered) == []
 
@@ -77,6 +81,8 @@ def test_every_sparql_constraint_is_answered_by_oxigraph_not_per_focus_node_by_p
 def test_sparql_constraint_message_names_the_bound_values(tmp_path):
     report = _validate_fixture(FIXTURES / "invalid" / "TreatyActionShape--before-opening-for-signature.ttl", tmp_path)
     (finding,) = [f for f in report.violations if f.node_shape == "shapes:TreatyActionShape"]
-    assert finding.message == "The action's date (2000-11-15) is before the instrument opened for signature (2000-12-12)."
+    assert (
+        finding.message == "The action's date (2000-11-15) is before the instrument opened for signature (2000-12-12)."
+    )
     assert finding.source_shape == "sh:sparql"
     assert finding.files == (str(tmp_path / "data" / "TreatyActionShape--before-opening-for-signature.ttl"),)

@@ -25,32 +25,42 @@ id:instrument\\/tip-protocol a bp:Instrument .
 
 
 def state(code: str) -> str:
-    return (f"id:state\\/{code} a bp:State ; rdfs:label \"{code}\"@en ; bp:iso3 \"{code}\" .\n"
-            f"id:membership\\/{code.lower()} org:member id:state\\/{code} ; "
-            "org:organization id:forum\\/bali-process ; org:role bp:MemberRole .\n")
+    return (
+        f'id:state\\/{code} a bp:State ; rdfs:label "{code}"@en ; bp:iso3 "{code}" .\n'
+        f"id:membership\\/{code.lower()} org:member id:state\\/{code} ; "
+        "org:organization id:forum\\/bali-process ; org:role bp:MemberRole .\n"
+    )
 
 
 def record(node: str, kind: str, code: str, prop: str, value: str) -> str:
     datatype = {4: "gYear", 7: "gYearMonth"}.get(len(value), "date")
-    return (f"id:{node} a bp:{kind} ; bp:party id:state\\/{code} ; bp:instrument id:instrument\\/tip-protocol ; "
-            f"bp:{prop} \"{value}\"^^xsd:{datatype} ; dcterms:source src:{node.replace('/', '-')} .\n")
+    return (
+        f"id:{node} a bp:{kind} ; bp:party id:state\\/{code} ; bp:instrument id:instrument\\/tip-protocol ; "
+        f'bp:{prop} "{value}"^^xsd:{datatype} ; dcterms:source src:{node.replace("/", "-")} .\n'
+    )
 
 
 @pytest.fixture(scope="module")
 def world():
     store = ox.Store()
     store.load(path=str(DataLayout().ontology_file), format=ox.RdfFormat.TURTLE)
-    turtle = WORLD + "".join(state(code) for code in ("AAA", "BBB", "CCC", "DDD", "EEE", "FFF", "GGG")) + "".join([
-        record("action\\/aaa-ratification", "Ratification", "AAA", "date", "2005-06-01"),
-        record("action\\/aaa-signature", "Signature", "AAA", "date", "2001-01-10"),
-        record("party-statement\\/bbb", "PartyStatement", "BBB", "asOf", "2003"),
-        record("party-statement\\/ccc", "PartyStatement", "CCC", "asOf", "2010-03-31"),
-        record("action\\/ccc-accession", "Accession", "CCC", "date", "2012-02-02"),
-        record("non-party\\/ddd", "NonPartyStatement", "DDD", "asOf", "2020-03-31"),
-        record("action\\/eee-signature", "Signature", "EEE", "date", "2002-12-11"),
-        record("party-statement\\/fff", "PartyStatement", "FFF", "asOf", "2008-07"),
-        record("non-party\\/ggg", "NonPartyStatement", "GGG", "asOf", "2021"),
-    ])
+    turtle = (
+        WORLD
+        + "".join(state(code) for code in ("AAA", "BBB", "CCC", "DDD", "EEE", "FFF", "GGG"))
+        + "".join(
+            [
+                record("action\\/aaa-ratification", "Ratification", "AAA", "date", "2005-06-01"),
+                record("action\\/aaa-signature", "Signature", "AAA", "date", "2001-01-10"),
+                record("party-statement\\/bbb", "PartyStatement", "BBB", "asOf", "2003"),
+                record("party-statement\\/ccc", "PartyStatement", "CCC", "asOf", "2010-03-31"),
+                record("action\\/ccc-accession", "Accession", "CCC", "date", "2012-02-02"),
+                record("non-party\\/ddd", "NonPartyStatement", "DDD", "asOf", "2020-03-31"),
+                record("action\\/eee-signature", "Signature", "EEE", "date", "2002-12-11"),
+                record("party-statement\\/fff", "PartyStatement", "FFF", "asOf", "2008-07"),
+                record("non-party\\/ggg", "NonPartyStatement", "GGG", "asOf", "2021"),
+            ]
+        )
+    )
     store.load(turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE)
     return store
 

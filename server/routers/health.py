@@ -22,8 +22,12 @@ async def health(request: Request) -> dict:
         "workers": executor.size,
         "queries_in_progress": executor.busy,
         "network_isolation": executor.isolation,
-        "cache": {"hits": executor.cache.hits, "misses": executor.cache.misses, "entries": len(executor.cache),
-                  "bytes": executor.cache.bytes},
+        "cache": {
+            "hits": executor.cache.hits,
+            "misses": executor.cache.misses,
+            "entries": len(executor.cache),
+            "bytes": executor.cache.bytes,
+        },
     }
 
 

@@ -28,8 +28,9 @@ async def catalogue(request: Request) -> Response:
     kg = state(request)
     if negotiation.prefers_html(request.headers.get("accept")):
         return await pages.render(request, "queries.html", queries=list(kg.catalogue))
-    return JSONResponse({"queries": [q.summary() | {"url": str(request.url_for("ready_query", query_id=q.id))}
-                                     for q in kg.catalogue]})
+    return JSONResponse(
+        {"queries": [q.summary() | {"url": str(request.url_for("ready_query", query_id=q.id))} for q in kg.catalogue]}
+    )
 
 
 @router.get("/queries/{query_id}", name="ready_query")
@@ -45,8 +46,9 @@ async def ready_query(request: Request, query_id: str) -> Response:
         raise NotFound(f"no ready-made query '{query_id[:200]}'; see /queries")
     pairs = list(request.query_params.multi_items())
     values = {k: v for k, v in pairs if k not in ("format", "lang")}
-    wants_page = media_type is None and not dict(pairs).get("format") and negotiation.prefers_html(
-        request.headers.get("accept"))
+    wants_page = (
+        media_type is None and not dict(pairs).get("format") and negotiation.prefers_html(request.headers.get("accept"))
+    )
     try:
         repeated = sorted({k for k, _ in pairs if sum(1 for k2, _ in pairs if k2 == k) > 1})
         if repeated:
@@ -59,13 +61,21 @@ async def ready_query(request: Request, query_id: str) -> Response:
     if wants_page:
         return await _query_page(request, query, values)
     kg = state(request)
-    return await run_protocol_query(request, kg.service.request(
-        query.body, bindings=bindings, columns=query.column_names,
-        media_type=media_type or requested_format(pairs), accept=request.headers.get("accept")))
+    return await run_protocol_query(
+        request,
+        kg.service.request(
+            query.body,
+            bindings=bindings,
+            columns=query.column_names,
+            media_type=media_type or requested_format(pairs),
+            accept=request.headers.get("accept"),
+        ),
+    )
 
 
-async def _query_page(request: Request, query: ReadyQuery, values: dict,
-                      error: ParameterError | None = None) -> Response:
+async def _query_page(
+    request: Request, query: ReadyQuery, values: dict, error: ParameterError | None = None
+) -> Response:
     """A ready-made query for browsers: a form built from its typed parameters, results, downloads. A
     required parameter left empty shows the form (with the example filled in), not an error."""
     kg = state(request)
@@ -75,14 +85,31 @@ async def _query_page(request: Request, query: ReadyQuery, values: dict,
     if error is not None:
         failure = error
     elif not missing:
-        table, failure = await pages.results_table(request, kg.service.request(
-            query.body, bindings=query.bindings(values), columns=query.column_names,
-            accept=pages.TABLE_FORMATS, max_rows=kg.settings.max_html_rows))
-    downloads = [(s[1:], f"/queries/{query.id}{s}?" + urlencode({k: v for k, v in values.items() if v}))
-                 for s in SUFFIXES[query.form]]
+        table, failure = await pages.results_table(
+            request,
+            kg.service.request(
+                query.body,
+                bindings=query.bindings(values),
+                columns=query.column_names,
+                accept=pages.TABLE_FORMATS,
+                max_rows=kg.settings.max_html_rows,
+            ),
+        )
+    downloads = [
+        (s[1:], f"/queries/{query.id}{s}?" + urlencode({k: v for k, v in values.items() if v}))
+        for s in SUFFIXES[query.form]
+    ]
     return await pages.render(
-        request, "ready_query.html", status_code=failure.status if failure else 200,
-        headers=failure.headers if failure else None, query=query, values=values, table=table,
-        error=failure.message if failure else None, missing=missing, downloads=downloads,
+        request,
+        "ready_query.html",
+        status_code=failure.status if failure else 200,
+        headers=failure.headers if failure else None,
+        query=query,
+        values=values,
+        table=table,
+        error=failure.message if failure else None,
+        missing=missing,
+        downloads=downloads,
         title=query.title_id if lang == "id" else query.title,
-        description=query.description_id if lang == "id" else query.description)
+        description=query.description_id if lang == "id" else query.description,
+    )

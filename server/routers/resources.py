@@ -24,8 +24,13 @@ from ..statistics import internal_query
 router = APIRouter()
 
 #: the documents an IRI resolves to, with the suffix that asks for each
-SUFFIXES = {".html": formats.HTML, ".ttl": "text/turtle", ".jsonld": "application/ld+json",
-            ".nt": "application/n-triples", ".rdf": "application/rdf+xml"}
+SUFFIXES = {
+    ".html": formats.HTML,
+    ".ttl": "text/turtle",
+    ".jsonld": "application/ld+json",
+    ".nt": "application/n-triples",
+    ".rdf": "application/rdf+xml",
+}
 OFFERS = list(SUFFIXES.values())
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -63,8 +68,9 @@ async def _negotiate_document(request: Request, name: str, suffix: str) -> Respo
 
 async def _rdf(request: Request, query: str, media_type: str, bindings: dict | None = None) -> bytes:
     service = state(request).service
-    answer = await service.answer(service.request(query, media_type=media_type, bindings=bindings, max_rows=10**6),
-                                  client=request)
+    answer = await service.answer(
+        service.request(query, media_type=media_type, bindings=bindings, max_rows=10**6), client=request
+    )
     return answer.body
 
 
@@ -75,8 +81,11 @@ async def _rows(request: Request, name: str, bindings: dict | None = None) -> li
 async def _not_found(request: Request, iri: str) -> Response:
     if negotiation.prefers_html(request.headers.get("accept")) or "text/html" in (request.headers.get("accept") or ""):
         return await pages.render(request, "not_found.html", status_code=404, iri=iri)
-    return Response(f"not found: <{iri[:500]}> is not described in this graph\n", status_code=404,
-                    media_type="text/plain; charset=utf-8")
+    return Response(
+        f"not found: <{iri[:500]}> is not described in this graph\n",
+        status_code=404,
+        media_type="text/plain; charset=utf-8",
+    )
 
 
 @router.get("/id/{path:path}", name="resource")
@@ -105,8 +114,12 @@ def _term(value: Term, lang: str, en: Term | None = None, id_: Term | None = Non
     label = (id_.value if id_ else None) if lang == "id" else None
     label = label or (en.value if en else None)
     if value.type == "uri":
-        return {"text": label or pages.short(value.value), "href": pages.link_for(value.value, lang),
-                "iri": value.value, "external": not value.value.startswith(BASE)}
+        return {
+            "text": label or pages.short(value.value),
+            "href": pages.link_for(value.value, lang),
+            "iri": value.value,
+            "external": not value.value.startswith(BASE),
+        }
     return {"text": value.value, "href": None, "iri": None, "lang": value.lang, "external": False}
 
 
@@ -119,24 +132,40 @@ async def _entity_page(request: Request, iri: str) -> Response:
     labels = {row["o"].lang: row["o"].value for row in outgoing if row["p"].value == LABEL and row["o"].lang}
     name = (labels.get("id") if lang == "id" else None) or labels.get("en") or pages.short(iri)
     types = [_term(r["o"], lang, r.get("o_en"), r.get("o_id")) for r in outgoing if r["p"].value == RDF_TYPE]
-    wikidata = [r["o"].value for r in outgoing if r["p"].value.endswith("core#exactMatch")
-                and pages.link_for(r["o"].value)]
-    sources = [r["o"].value for r in outgoing if r["p"].value == "http://purl.org/dc/terms/source"
-               and pages.link_for(r["o"].value)]
+    wikidata = [
+        r["o"].value for r in outgoing if r["p"].value.endswith("core#exactMatch") and pages.link_for(r["o"].value)
+    ]
+    sources = [
+        r["o"].value
+        for r in outgoing
+        if r["p"].value == "http://purl.org/dc/terms/source" and pages.link_for(r["o"].value)
+    ]
     statements = [
         {"property": pages.short(r["p"].value), "value": _term(r["o"], lang, r.get("o_en"), r.get("o_id"))}
         for r in outgoing
-        if r["p"].value not in (RDF_TYPE, "http://purl.org/dc/terms/source") and not r["p"].value.endswith("core#exactMatch")
+        if r["p"].value not in (RDF_TYPE, "http://purl.org/dc/terms/source")
+        and not r["p"].value.endswith("core#exactMatch")
     ]
     statements.sort(key=lambda s: (s["property"], s["value"]["text"]))
 
     # Facts pointing here, grouped by their class: memberships, treaty actions, laws, plans, tiers, events …
     facts: dict[str, dict] = {}
-    class_labels = {row["o"].value: _term(row["o"], lang, row.get("o_en"), row.get("o_id"))["text"]
-                    for row in incoming if row["p"].value == RDF_TYPE}
+    class_labels = {
+        row["o"].value: _term(row["o"], lang, row.get("o_en"), row.get("o_id"))["text"]
+        for row in incoming
+        if row["p"].value == RDF_TYPE
+    }
     for row in incoming:
-        fact = facts.setdefault(row["s"].value, {"iri": row["s"].value, "classes": set(), "props": defaultdict(list),
-                                                 "sources": set(), "link": pages.short(row["link"].value)})
+        fact = facts.setdefault(
+            row["s"].value,
+            {
+                "iri": row["s"].value,
+                "classes": set(),
+                "props": defaultdict(list),
+                "sources": set(),
+                "link": pages.short(row["link"].value),
+            },
+        )
         fact["classes"].add(row["class"].value)
         prop, value = row["p"].value, row["o"]
         if prop == "http://purl.org/dc/terms/source":
@@ -150,15 +179,31 @@ async def _entity_page(request: Request, iri: str) -> Response:
     for fact in facts.values():
         most_specific = sorted(fact["classes"], key=lambda c: (not c.startswith(BASE + "def#"), c))[0]
         fact["sources"] = sorted(fact["sources"])
-        fact["date"] = next((v[0]["text"] for k, v in fact["props"].items()
-                             if k in ("bp:date", "bp:startDate", "bp:dateEnacted", "bp:reportYear", "bp:asOf")), "")
+        fact["date"] = next(
+            (
+                v[0]["text"]
+                for k, v in fact["props"].items()
+                if k in ("bp:date", "bp:startDate", "bp:dateEnacted", "bp:reportYear", "bp:asOf")
+            ),
+            "",
+        )
         groups[class_labels.get(most_specific, pages.short(most_specific))].append(fact)
     for members in groups.values():
         members.sort(key=lambda f: (f["date"], f["iri"]))
-    return await pages.render(request, "entity.html", iri=iri, name=name, labels=labels, types=types, wikidata=wikidata,
-                        sources=sources, statements=statements, groups=dict(sorted(groups.items())),
-                        alternates=[(s, m) for s, m in SUFFIXES.items() if s != ".html"],
-                        path=iri[len(BASE):])
+    return await pages.render(
+        request,
+        "entity.html",
+        iri=iri,
+        name=name,
+        labels=labels,
+        types=types,
+        wikidata=wikidata,
+        sources=sources,
+        statements=statements,
+        groups=dict(sorted(groups.items())),
+        alternates=[(s, m) for s, m in SUFFIXES.items() if s != ".html"],
+        path=iri[len(BASE) :],
+    )
 
 
 @router.get("/def", name="ontology")
@@ -172,13 +217,16 @@ async def ontology(request: Request, suffix: str = "") -> Response:
         response = await _ontology_page(request)
         response.headers.update(headers)
         return response
-    body = await _rdf(request, f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?s ?p ?o }} }}", media_type)
+    body = await _rdf(
+        request, f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?s ?p ?o }} }}", media_type
+    )
     return Response(body, media_type=media_type, headers=headers)
 
 
 async def _ontology_page(request: Request) -> Response:
     lang = pages.language(request)
-    terms_rows = await state(request).service.rows(f"""
+    terms_rows = await state(request).service.rows(
+        f"""
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
         PREFIX owl: <http://www.w3.org/2002/07/owl#>
         PREFIX schema: <https://schema.org/>
@@ -192,25 +240,37 @@ async def _ontology_page(request: Request) -> Response:
           OPTIONAL {{ ?term schema:domainIncludes ?d }}
           OPTIONAL {{ ?term schema:rangeIncludes ?r }}
           OPTIONAL {{ ?term rdfs:subClassOf ?super }}
-        }} }} GROUP BY ?term ?kind ?en ?id ?comment ORDER BY ?term""", client=request)
+        }} }} GROUP BY ?term ?kind ?en ?id ?comment ORDER BY ?term""",
+        client=request,
+    )
 
     def text(row: Row, name: str) -> str:
         return row[name].value if name in row else ""
 
-    terms = [{
-        "iri": r["term"].value, "name": pages.short(r["term"].value),
-        "kind": r["kind"].value.rsplit("#", 1)[1],
-        "label": (text(r, "id") if lang == "id" else None) or r["en"].value,
-        "comment": text(r, "comment"),
-        "domains": [pages.short(d) for d in text(r, "domains").split()],
-        "ranges": [pages.short(x) for x in text(r, "ranges").split()],
-        "supers": text(r, "supers").split(),
-    } for r in terms_rows]
+    terms = [
+        {
+            "iri": r["term"].value,
+            "name": pages.short(r["term"].value),
+            "kind": r["kind"].value.rsplit("#", 1)[1],
+            "label": (text(r, "id") if lang == "id" else None) or r["en"].value,
+            "comment": text(r, "comment"),
+            "domains": [pages.short(d) for d in text(r, "domains").split()],
+            "ranges": [pages.short(x) for x in text(r, "ranges").split()],
+            "supers": text(r, "supers").split(),
+        }
+        for r in terms_rows
+    ]
     classes = [t for t in terms if t["kind"] == "Class"]
     diagram = charts.class_diagram(
-        [(t["name"], [pages.short(s) for s in t["supers"] if s.startswith(BASE)]) for t in classes])
-    return await pages.render(request, "ontology.html", classes=classes,
-                        properties=[t for t in terms if t["kind"] != "Class"], diagram=diagram)
+        [(t["name"], [pages.short(s) for s in t["supers"] if s.startswith(BASE)]) for t in classes]
+    )
+    return await pages.render(
+        request,
+        "ontology.html",
+        classes=classes,
+        properties=[t for t in terms if t["kind"] != "Class"],
+        diagram=diagram,
+    )
 
 
 @router.get("/shapes", name="shapes")

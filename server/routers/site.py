@@ -21,8 +21,9 @@ MAX_DUMP_NAME = 64
 
 async def _ready(request: Request, query_id: str, values: dict) -> list[Row]:
     query = state(request).catalogue.get(query_id)
-    return await state(request).service.rows(query.body, query.bindings(values), columns=query.column_names,
-                                             client=request)
+    return await state(request).service.rows(
+        query.body, query.bindings(values), columns=query.column_names, client=request
+    )
 
 
 async def _internal(request: Request, name: str, bindings: dict | None = None) -> list[Row]:
@@ -40,10 +41,16 @@ async def home(request: Request) -> Response:
     found = []
     if text:
         rows = await _internal(request, "search", {"_text": Binding.literal(text[:100])})
-        found = [{"iri": _value(r, "s"), "name": _value(r, "name"), "type": pages.short(_value(r, "type"))} for r in rows]
+        found = [
+            {"iri": _value(r, "s"), "name": _value(r, "name"), "type": pages.short(_value(r, "type"))} for r in rows
+        ]
     counts = (await _internal(request, "counts"))[0]
     series = {}
-    for instrument, name in (("untoc", "UNTOC"), ("tip-protocol", "TIP Protocol"), ("smuggling-protocol", "Smuggling Protocol")):
+    for instrument, name in (
+        ("untoc", "UNTOC"),
+        ("tip-protocol", "TIP Protocol"),
+        ("smuggling-protocol", "Smuggling Protocol"),
+    ):
         rows = await _ready(request, "parties-over-time", {"instrument": instrument})
         series[name] = [(int(_value(r, "year")), int(_value(r, "cumulative_parties"))) for r in rows]
     strings = {k: v.get(lang, v["en"]) for k, v in pages.STRINGS.items()}
@@ -57,21 +64,43 @@ async def home(request: Request) -> Response:
     kinds: dict[str, set] = {}
     for row in laws:
         kinds.setdefault(_value(row, "kind"), set()).add(_value(row, "state"))
-    law_chart = charts.bars(sorted(((kind, len(states)) for kind, states in kinds.items()), key=lambda kv: -kv[1]),
-                            strings["chart_laws"])
+    law_chart = charts.bars(
+        sorted(((kind, len(states)) for kind, states in kinds.items()), key=lambda kv: -kv[1]), strings["chart_laws"]
+    )
     plans = {_value(r, "state") for r in await _ready(request, "action-plans", {"in_force_in": "2016"})}
     members = await _ready(request, "members", {"kind": "state"})
-    plan_chart = charts.bars([(strings["with_plan"], len(plans)),
-                              (strings["without_plan"], len({_value(r, "member") for r in members} - plans))],
-                             strings["chart_plans"])
+    plan_chart = charts.bars(
+        [
+            (strings["with_plan"], len(plans)),
+            (strings["without_plan"], len({_value(r, "member") for r in members} - plans)),
+        ],
+        strings["chart_plans"],
+    )
     indonesia = await _ready(request, "indonesia-2015-2018", {})
     indonesia_chart = charts.timeline(
-        [(_value(r, "date"), _value(r, "label_id") if lang == "id" and _value(r, "label_id") else _value(r, "label"),
-          _value(r, "kind")) for r in indonesia], strings["chart_indonesia"])
-    return await pages.render(request, "home.html", counts={k: _value(counts, k) for k in counts}, text=text,
-                              found=found, queries=list(state(request).catalogue), parties_chart=parties_chart,
-                              status_chart=status_chart, law_chart=law_chart, plan_chart=plan_chart,
-                              indonesia_chart=indonesia_chart)
+        [
+            (
+                _value(r, "date"),
+                _value(r, "label_id") if lang == "id" and _value(r, "label_id") else _value(r, "label"),
+                _value(r, "kind"),
+            )
+            for r in indonesia
+        ],
+        strings["chart_indonesia"],
+    )
+    return await pages.render(
+        request,
+        "home.html",
+        counts={k: _value(counts, k) for k in counts},
+        text=text,
+        found=found,
+        queries=list(state(request).catalogue),
+        parties_chart=parties_chart,
+        status_chart=status_chart,
+        law_chart=law_chart,
+        plan_chart=plan_chart,
+        indonesia_chart=indonesia_chart,
+    )
 
 
 @router.get("/dumps/", name="dumps")
@@ -98,13 +127,25 @@ async def dump_file(name: str, request: Request) -> Response:
 async def void_description(request: Request) -> Response:
     kg = state(request)
     media_type = negotiation.choose(formats.offers("graph"), request.headers.get("accept")) or "text/turtle"
-    partitions = [{"kind": _value(r, "kind"), "term": _value(r, "term"), "count": int(_value(r, "count"))}
-                  for r in await _internal(request, "void-partitions")]
+    partitions = [
+        {"kind": _value(r, "kind"), "term": _value(r, "term"), "count": int(_value(r, "count"))}
+        for r in await _internal(request, "void-partitions")
+    ]
     rows = await _internal(request, "void-sources")
     sources = [_value(r, "source") for r in rows if "source" in r]
     links = next((int(_value(r, "wikidata_links")) for r in rows if "wikidata_links" in r), 0)
     dumps = sorted(p.name for p in (kg.dataset.directory / DUMPS_DIR).iterdir() if p.name.endswith(".gz"))
-    triples = void.describe(base_url=str(request.base_url), version=kg.dataset.version, triples=kg.dataset.triples,
-                            partitions=partitions, sources=sources, wikidata_links=links, dumps=dumps)
-    return Response(results.serialize_triples(triples, media_type), media_type=formats.content_type(media_type),
-                    headers={"Vary": "Accept"})
+    triples = void.describe(
+        base_url=str(request.base_url),
+        version=kg.dataset.version,
+        triples=kg.dataset.triples,
+        partitions=partitions,
+        sources=sources,
+        wikidata_links=links,
+        dumps=dumps,
+    )
+    return Response(
+        results.serialize_triples(triples, media_type),
+        media_type=formats.content_type(media_type),
+        headers={"Vary": "Accept"},
+    )

@@ -17,8 +17,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from .. import answers, formats, negotiation, pages, results, service_description
-from ..errors import (BadRequest, Forbidden, MethodNotAllowed, NotAcceptable, PayloadTooLarge, UnsupportedMediaType,
-                      URITooLong)
+from ..errors import (
+    BadRequest,
+    Forbidden,
+    MethodNotAllowed,
+    NotAcceptable,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    URITooLong,
+)
 from ..query import QueryRequest, is_absolute_iri
 from ..state import state
 
@@ -141,11 +148,17 @@ def _service_description(request: Request) -> Response:
         raise NotAcceptable("the service description is available as " + ", ".join(offers))
     endpoint = str(request.url.replace(query=""))
     triples = service_description.describe(
-        endpoint, str(request.url_for("void_description")),
-        kg.dataset.named_graphs, kg.dataset.triples, federation=bool(kg.settings.service_allowlist),
+        endpoint,
+        str(request.url_for("void_description")),
+        kg.dataset.named_graphs,
+        kg.dataset.triples,
+        federation=bool(kg.settings.service_allowlist),
     )
-    return Response(results.serialize_triples(triples, media_type), media_type=formats.content_type(media_type),
-                    headers={"Vary": "Accept"})
+    return Response(
+        results.serialize_triples(triples, media_type),
+        media_type=formats.content_type(media_type),
+        headers={"Vary": "Accept"},
+    )
 
 
 DEFAULT_QUERY = """PREFIX bp:   <https://w3id.org/bali-process-kg/def#>
@@ -168,16 +181,30 @@ async def _query_page(request: Request, query: str | None, pairs) -> Response:
     if query is not None:
         kg = state(request)
         query_request = kg.service.request(
-            query, accept=pages.TABLE_FORMATS, max_rows=kg.settings.max_html_rows,
-            default_graphs=graphs(pairs, "default-graph-uri"), named_graphs=graphs(pairs, "named-graph-uri"))
+            query,
+            accept=pages.TABLE_FORMATS,
+            max_rows=kg.settings.max_html_rows,
+            default_graphs=graphs(pairs, "default-graph-uri"),
+            named_graphs=graphs(pairs, "named-graph-uri"),
+        )
         table, failure = await pages.results_table(request, query_request)
     downloads = []
     if query is not None and table is not None:
-        downloads = [(name, "/sparql?" + urlencode({"query": query, "format": name})) for name in ("csv", "json", "tsv")]
-    return await pages.render(request, "sparql.html", status_code=failure.status if failure else 200,
-                              headers=failure.headers if failure else None, query=query or DEFAULT_QUERY, table=table,
-                              error=failure.message if failure else None, downloads=downloads, examples=list(state(request).catalogue),
-                              share="/sparql?" + urlencode({"query": query or ""}))
+        downloads = [
+            (name, "/sparql?" + urlencode({"query": query, "format": name})) for name in ("csv", "json", "tsv")
+        ]
+    return await pages.render(
+        request,
+        "sparql.html",
+        status_code=failure.status if failure else 200,
+        headers=failure.headers if failure else None,
+        query=query or DEFAULT_QUERY,
+        table=table,
+        error=failure.message if failure else None,
+        downloads=downloads,
+        examples=list(state(request).catalogue),
+        share="/sparql?" + urlencode({"query": query or ""}),
+    )
 
 
 @router.get("/sparql", name="sparql", operation_id="sparql_get")
@@ -186,7 +213,8 @@ async def sparql(request: Request) -> Response:
     query, pairs = await _read_protocol_request(request)
     format_name = (one(pairs, "format") or "").lower()
     browser = request.method == "GET" and (
-        format_name == "html" or (not format_name and negotiation.prefers_html(request.headers.get("accept"))))
+        format_name == "html" or (not format_name and negotiation.prefers_html(request.headers.get("accept")))
+    )
     if query is None:
         if request.method == "POST":
             raise BadRequest("no query: give the 'query' parameter (form) or a query body (direct POST)")
@@ -196,14 +224,25 @@ async def sparql(request: Request) -> Response:
     if browser:
         return await _query_page(request, query, pairs)
     kg = state(request)
-    return await run_protocol_query(request, kg.service.request(
-        query, media_type=requested_format(pairs), accept=request.headers.get("accept"),
-        default_graphs=graphs(pairs, "default-graph-uri"), named_graphs=graphs(pairs, "named-graph-uri"),
-        base_iri=str(request.url.replace(query=""))))
+    return await run_protocol_query(
+        request,
+        kg.service.request(
+            query,
+            media_type=requested_format(pairs),
+            accept=request.headers.get("accept"),
+            default_graphs=graphs(pairs, "default-graph-uri"),
+            named_graphs=graphs(pairs, "named-graph-uri"),
+            base_iri=str(request.url.replace(query="")),
+        ),
+    )
 
 
 @router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
 async def sparql_wrong_method(request: Request) -> Response:
     error = MethodNotAllowed(f"{request.method} is not supported: query with GET or POST")
-    return Response(error.message + "\n", status_code=405, media_type="text/plain; charset=utf-8",
-                    headers={"Allow": "GET, POST, OPTIONS"})
+    return Response(
+        error.message + "\n",
+        status_code=405,
+        media_type="text/plain; charset=utf-8",
+        headers={"Allow": "GET, POST, OPTIONS"},
+    )
