@@ -115,6 +115,7 @@ def protocol_for(settings: Settings) -> type[HttpToolsProtocol]:
 
         def on_message_complete(self) -> None:
             self._stop_read_clock()
+            self._in_head, self._head_bytes = True, 0  # what comes next on this connection is a new head
             if not self._refused:
                 super().on_message_complete()
 

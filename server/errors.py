@@ -72,6 +72,11 @@ class PayloadTooLarge(RequestFailed):
 
     status = 413
 
+    @property
+    def headers(self) -> dict[str, str]:
+        # the rest of a refused body is not read: the connection closes after the answer
+        return {"Connection": "close"}
+
 
 class URITooLong(RequestFailed):
     status = 414
@@ -108,12 +113,12 @@ def _wants_html(request: Request) -> bool:
     return negotiation.prefers_html(request.headers.get("accept"))
 
 
-def response_for(request: Request, error: RequestFailed) -> Response:
+async def response_for(request: Request, error: RequestFailed) -> Response:
     """The answer to `error`: an HTML page for browsers, plain text for everyone else."""
     if _wants_html(request):
         from . import pages
 
-        response = pages.render(
+        response = await pages.render(
             request, "error.html", status_code=error.status, status=error.status, message=error.message
         )
         response.headers.update(error.headers)
@@ -130,6 +135,6 @@ def install(app: FastAPI) -> None:
     """Register the one error map on `app`."""
 
     async def handle(request: Request, error: RequestFailed) -> Response:
-        return response_for(request, error)
+        return await response_for(request, error)
 
     app.add_exception_handler(RequestFailed, handle)

@@ -5,12 +5,13 @@ not depend on the guard's lexer agreeing with the engine's parser. The worker pa
 rdflib's SPARQL parser, refuses any SERVICE whose endpoint is a variable or is not allowlisted, and hands
 the engine the text re-serialised from that same parse — so what runs is exactly what was checked. This
 runs in the worker, under the query's time limit; rdflib is imported only here, and only when federation
-is on.
+is on. rdflib's writer does not handle every query shape; a text it cannot write back is refused (400),
+never run unchecked.
 """
 
 from __future__ import annotations
 
-from .errors import Forbidden, QuerySyntaxError
+from .errors import BadRequest, Forbidden, QuerySyntaxError
 
 
 def _service_terms(node, found: list) -> list:
@@ -45,4 +46,13 @@ def checked_text(query: str, allowlist: list[str], base_iri: str | None = None) 
             raise Forbidden(
                 f"SERVICE <{term}> is not allowed: this endpoint only federates with {', '.join(allowlist)}"
             )
-    return translateAlgebra(parsed)
+    text = translateAlgebra(parsed)
+    try:
+        parseQuery(text)
+    except ParseException:
+        # rdflib's writer leaves placeholders in a few query shapes (a group holding only a SERVICE)
+        raise BadRequest(
+            "this federated query could not be re-serialised for checking; put at least one triple pattern "
+            "beside the SERVICE clause, or write it differently"
+        ) from None
+    return text

@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     max_query_length: int = Field(default=20_000, ge=1, description="Longest query text accepted, in characters.")
     max_body_bytes: int = Field(default=100_000, ge=1, description="Largest request body accepted, in bytes.")
     max_header_bytes: int = Field(
-        default=16_384,
+        default=65_536,
         ge=1024,
         description="Largest request head (request line and headers) accepted, in bytes; more gets 431.",
     )
