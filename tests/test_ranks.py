@@ -145,8 +145,9 @@ SELECT DISTINCT ?record WHERE {
     ?record bp:eventKind ?k1 ; rdfs:label ?k2 .
     ?better wikibase:rank wikibase:PreferredRank ; bp:eventKind ?k1 ; rdfs:label ?k2 .
   } UNION {
-    ?record a bp:Claim ; bp:about ?k1 ; bp:quantity ?k2 ; bp:statedOn ?k3 .
-    ?better wikibase:rank wikibase:PreferredRank ; a bp:Claim ; bp:about ?k1 ; bp:quantity ?k2 ; bp:statedOn ?k3 .
+    ?record a bp:Claim ; bp:about ?k1 ; bp:quantity ?k2 ; bp:statedOn ?k3 ; dcterms:source ?k4 .
+    ?better wikibase:rank wikibase:PreferredRank ; a bp:Claim ; bp:about ?k1 ; bp:quantity ?k2 ; bp:statedOn ?k3 ;
+            dcterms:source ?k4 .
   }
   FILTER NOT EXISTS { ?record wikibase:rank wikibase:PreferredRank }
 }"""
