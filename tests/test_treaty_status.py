@@ -19,6 +19,7 @@ WORLD = """
 @prefix dcterms: <http://purl.org/dc/terms/> .
 @prefix id: <https://w3id.org/bali-process-kg/id/> .
 @prefix src: <https://example.org/source/> .
+@prefix wikibase: <http://wikiba.se/ontology#> .
 
 id:instrument\\/tip-protocol a bp:Instrument .
 """
@@ -44,23 +45,24 @@ def record(node: str, kind: str, code: str, prop: str, value: str) -> str:
 def world():
     store = ox.Store()
     store.load(path=str(DataLayout().ontology_file), format=ox.RdfFormat.TURTLE)
-    turtle = (
-        WORLD
-        + "".join(state(code) for code in ("AAA", "BBB", "CCC", "DDD", "EEE", "FFF", "GGG"))
-        + "".join(
-            [
-                record("action\\/aaa-ratification", "Ratification", "AAA", "date", "2005-06-01"),
-                record("action\\/aaa-signature", "Signature", "AAA", "date", "2001-01-10"),
-                record("party-statement\\/bbb", "PartyStatement", "BBB", "asOf", "2003"),
-                record("party-statement\\/ccc", "PartyStatement", "CCC", "asOf", "2010-03-31"),
-                record("action\\/ccc-accession", "Accession", "CCC", "date", "2012-02-02"),
-                record("non-party\\/ddd", "NonPartyStatement", "DDD", "asOf", "2020-03-31"),
-                record("action\\/eee-signature", "Signature", "EEE", "date", "2002-12-11"),
-                record("party-statement\\/fff", "PartyStatement", "FFF", "asOf", "2008-07"),
-                record("non-party\\/ggg", "NonPartyStatement", "GGG", "asOf", "2021"),
-            ]
-        )
-    )
+    turtle = WORLD + "".join(state(code) for code in ("AAA", "BBB", "CCC", "DDD", "EEE", "FFF", "GGG", "HHH", "III")) + "".join([
+        record("action\\/aaa-ratification", "Ratification", "AAA", "date", "2005-06-01"),
+        record("action\\/aaa-signature", "Signature", "AAA", "date", "2001-01-10"),
+        record("party-statement\\/bbb", "PartyStatement", "BBB", "asOf", "2003"),
+        record("party-statement\\/ccc", "PartyStatement", "CCC", "asOf", "2010-03-31"),
+        record("action\\/ccc-accession", "Accession", "CCC", "date", "2012-02-02"),
+        record("non-party\\/ddd", "NonPartyStatement", "DDD", "asOf", "2020-03-31"),
+        record("action\\/eee-signature", "Signature", "EEE", "date", "2002-12-11"),
+        record("party-statement\\/fff", "PartyStatement", "FFF", "asOf", "2008-07"),
+        record("non-party\\/ggg", "NonPartyStatement", "GGG", "asOf", "2021"),
+        # Competing records of one deposit: the earlier date is outranked by the preferred record.
+        record("action\\/hhh-accession", "Accession", "HHH", "date", "2014-08-14"),
+        record("action\\/hhh-deposit", "ConsentToBeBound", "HHH", "date", "2014-08-15"),
+        "id:action\\/hhh-deposit wikibase:rank wikibase:PreferredRank ; bp:rankReason \"The depositary's date.\"@en .\n",
+        # A deprecated record is never an answer, even when it is the only one.
+        record("action\\/iii-accession", "Accession", "III", "date", "2014-01-01"),
+        "id:action\\/iii-accession wikibase:rank wikibase:DeprecatedRank ; bp:rankReason \"Contradicted.\"@en .\n",
+    ])
     store.load(turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE)
     return store
 
@@ -128,3 +130,20 @@ def test_seed_figures_count_party_statements_only_where_no_deposit_is_dated(worl
     assert parties("2008-07-31") == 3  # and FFF
     assert parties("2011-01-01") == 3  # not CCC: its statement loses to its later deposit
     assert parties("2012-02-02") == 4  # and CCC's accession
+
+
+def test_the_preferred_record_decides_among_competing_records_and_a_deprecated_one_never_does(world):
+    assert status_on(world, "2014-08-14")["HHH"] == ("not-party", None, None)
+    assert status_on(world, "2014-08-15")["HHH"] == ("party", "deposit", "2014-08-15")
+    assert status_on(world, "2015-12-31")["III"] == ("unknown", None, None)
+    rows = {r["iso3"]: r["source"] for r in run(world, "treaty-status", instrument="tip-protocol", as_of="2015-12-31")}
+    assert rows["HHH"] == "https://example.org/source/action-hhh-deposit"
+
+
+def test_seed_figures_count_a_deposit_at_its_preferred_date(world):
+    def parties(as_of):
+        rows = run(world, "seed-figures", as_of=as_of)
+        return int(next(r for r in rows if r["claim"] == "member states party to the TIP Protocol")["computed_value"])
+
+    assert parties("2014-08-14") == 4  # AAA, BBB, CCC, FFF: not HHH's outranked date, not III's deprecated one
+    assert parties("2014-08-15") == 5  # and HHH at its preferred date
