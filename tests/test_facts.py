@@ -71,12 +71,48 @@ PINNED_TREATY_ACTIONS = [
     ("idn--untoc--ratification", "Ratification", "IDN", "untoc", "2009-04-20"),  # BGBl. III relay + observerid.com
     ("phl--actip--ratification", "Ratification", "PHL", "actip", "2017-02-07"),  # ASEAN Tribune + Canadian Inquirer
     ("tha--actip--ratification", "Ratification", "THA", "actip", "2016-07-24"),  # The Diplomat + SeafoodSource
-    ("syr--tip-protocol--ratification", "Ratification", "SYR", "tip-protocol", "2009-04-08"),  # BGBl. III 78/2009 + AUC CMRS (signed 2000, ratified 2009)
-    ("jor--untoc--ratification", "Ratification", "JOR", "untoc", "2009-05-22"),  # BGBl. III 145/2011 + AUC CMRS (signed 2002, ratified 2009)
-    ("btn--untoc--accession--per-unodc", "Accession", "BTN", "untoc", "2023-02-20"),  # UNODC South Asia + internacia-db relay of UNTC
-    ("mdv--untoc--accession--per-maldives-mission", "Accession", "MDV", "untoc", "2013-02-04"),  # Maldives mission + internacia-db relay
-    ("vut--untoc--accession", "Accession", "VUT", "untoc", "2006-01-04"),  # Austrian BGBl. III 96/2006 + untreaties relay of UNTC (date, "a")
-    ("mys--tip-protocol--accession", "Accession", "MYS", "tip-protocol", "2009-02-26"),  # BGBl. III 78/2009 + untreaties relay of UNTC (date, "a")
+    (
+        "syr--tip-protocol--ratification",
+        "Ratification",
+        "SYR",
+        "tip-protocol",
+        "2009-04-08",
+    ),  # BGBl. III 78/2009 + AUC CMRS (signed 2000, ratified 2009)
+    (
+        "jor--untoc--ratification",
+        "Ratification",
+        "JOR",
+        "untoc",
+        "2009-05-22",
+    ),  # BGBl. III 145/2011 + AUC CMRS (signed 2002, ratified 2009)
+    (
+        "btn--untoc--accession--per-unodc",
+        "Accession",
+        "BTN",
+        "untoc",
+        "2023-02-20",
+    ),  # UNODC South Asia + internacia-db relay of UNTC
+    (
+        "mdv--untoc--accession--per-maldives-mission",
+        "Accession",
+        "MDV",
+        "untoc",
+        "2013-02-04",
+    ),  # Maldives mission + internacia-db relay
+    (
+        "vut--untoc--accession",
+        "Accession",
+        "VUT",
+        "untoc",
+        "2006-01-04",
+    ),  # Austrian BGBl. III 96/2006 + untreaties relay of UNTC (date, "a")
+    (
+        "mys--tip-protocol--accession",
+        "Accession",
+        "MYS",
+        "tip-protocol",
+        "2009-02-26",
+    ),  # BGBl. III 78/2009 + untreaties relay of UNTC (date, "a")
 ]
 
 
@@ -297,8 +333,11 @@ def test_no_treaty_action_precedes_its_instruments_opening(loaded_graph):
 
 def test_every_wikidata_link_is_unique_and_well_formed(loaded_graph):
     # Links of things; the ontology's own alignments (bp: terms to Wikidata P… or Q…) are checked in test_wikidata.
-    rows = select(loaded_graph, "SELECT ?s ?q WHERE { ?s skos:exactMatch ?q "
-                                "FILTER (!STRSTARTS(STR(?s), 'https://w3id.org/bali-process-kg/def#')) }")
+    rows = select(
+        loaded_graph,
+        "SELECT ?s ?q WHERE { ?s skos:exactMatch ?q "
+        "FILTER (!STRSTARTS(STR(?s), 'https://w3id.org/bali-process-kg/def#')) }",
+    )
     qids = [r["q"].value for r in rows]
     assert len(qids) > 40
     assert all(re.fullmatch(r"http://www\.wikidata\.org/entity/Q[1-9][0-9]*", q) for q in qids)

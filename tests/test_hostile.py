@@ -17,7 +17,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from live import running_server
 
 LIMITS = dict(
@@ -152,9 +151,9 @@ def test_a_worker_without_network_cannot_connect_even_if_the_guard_is_passed(tmp
     process. Without network it fails and nothing connects; with network (federation on) it connects —
     which shows the test can tell the two apart."""
     from server.dataset import prepare
+    from server.errors import RequestFailed
     from server.executor import QueryExecutor
     from server.query import QueryRequest
-    from server.errors import RequestFailed
     from server.settings import Settings
 
     directory = prepare(Settings(store_dir=store_cache)).directory

@@ -20,38 +20,93 @@ PREFIX wikibase: <http://wikiba.se/ontology#>
 """
 CATALOGUE = Catalogue()
 
-UN_UNTOC_TABLE = "http://treaties.un.org/Pages/ShowMTDSGDetails.aspx?src=UNTSONLINE&tabid=3&mtdsg_no=XVIII-12&chapter=18&lang=en"
+UN_UNTOC_TABLE = (
+    "http://treaties.un.org/Pages/ShowMTDSGDetails.aspx?src=UNTSONLINE&tabid=3&mtdsg_no=XVIII-12&chapter=18&lang=en"
+)
 DUTCH_GAZETTE_UNTOC = "https://zoek.officielebekendmakingen.nl/dossier/trb-2007-70.html"
 RELAY_UNTOC = "https://github.com/datenoio/internacia-db/blob/0c35ee8c5cda8b46ae7d3477ddfbebbcd70f2f43/data/intblocks/legal/UNTOC.yaml"
 RELAY_TIP = "https://github.com/datenoio/internacia-db/blob/0c35ee8c5cda8b46ae7d3477ddfbebbcd70f2f43/data/intblocks/legal/PALERMOTIP.yaml"
 INDIA_MEA = "https://mea.gov.in/press-releases.htm?dtl/12790/India+signs+the+UN+Convention+against+Transnational+Organised+Crime+UNTOC"
-ASEAN_SECRETARIAT = "https://asean.org/a-step-closer-for-entry-into-force-of-the-asean-convention-against-trafficking-in-persons/"
+ASEAN_SECRETARIAT = (
+    "https://asean.org/a-step-closer-for-entry-into-force-of-the-asean-convention-against-trafficking-in-persons/"
+)
 BERNAMA_RELAY = "https://1343actionline.ph/1067-asean-leaders-sign-key-convention-against-trafficking-in-persons"
 
 # (party, instrument, act, preferred record, its date, a source of the preferred record, the outranked record)
 CASES = [
-    ("AFG", "untoc", "consent", "afg--untoc--ratification", "2003-09-24", UN_UNTOC_TABLE,
-     "afg--untoc--ratification--per-unodc-2008"),
-    ("AFG", "untoc", "consent", "afg--untoc--ratification", "2003-09-24", DUTCH_GAZETTE_UNTOC,
-     "afg--untoc--ratification--per-unodc-2008"),
-    ("MDV", "untoc", "consent", "mdv--untoc--accession--per-maldives-mission", "2013-02-04", RELAY_UNTOC,
-     "mdv--untoc--accession--per-maldives-mfa"),
-    ("IND", "untoc", "signature", "ind--untoc--signature", "2002-12-12", INDIA_MEA,
-     "ind--untoc--signature--per-chronicle-india"),
-    ("MMR", "actip", "consent", "mmr--actip--ratification", "2017-01-16", ASEAN_SECRETARIAT,
-     "mmr--actip--ratification--per-gnlm"),
-    ("AFG", "tip-protocol", "consent", "afg--tip-protocol--deposit", "2014-08-15", RELAY_TIP,
-     "afg--tip-protocol--accession--per-whatconvention"),
-    ("IDN", "actip", "signature", "idn--actip--signature", "2015-11-21", BERNAMA_RELAY,
-     "idn--actip--signature--per-acrath"),
+    (
+        "AFG",
+        "untoc",
+        "consent",
+        "afg--untoc--ratification",
+        "2003-09-24",
+        UN_UNTOC_TABLE,
+        "afg--untoc--ratification--per-unodc-2008",
+    ),
+    (
+        "AFG",
+        "untoc",
+        "consent",
+        "afg--untoc--ratification",
+        "2003-09-24",
+        DUTCH_GAZETTE_UNTOC,
+        "afg--untoc--ratification--per-unodc-2008",
+    ),
+    (
+        "MDV",
+        "untoc",
+        "consent",
+        "mdv--untoc--accession--per-maldives-mission",
+        "2013-02-04",
+        RELAY_UNTOC,
+        "mdv--untoc--accession--per-maldives-mfa",
+    ),
+    (
+        "IND",
+        "untoc",
+        "signature",
+        "ind--untoc--signature",
+        "2002-12-12",
+        INDIA_MEA,
+        "ind--untoc--signature--per-chronicle-india",
+    ),
+    (
+        "MMR",
+        "actip",
+        "consent",
+        "mmr--actip--ratification",
+        "2017-01-16",
+        ASEAN_SECRETARIAT,
+        "mmr--actip--ratification--per-gnlm",
+    ),
+    (
+        "AFG",
+        "tip-protocol",
+        "consent",
+        "afg--tip-protocol--deposit",
+        "2014-08-15",
+        RELAY_TIP,
+        "afg--tip-protocol--accession--per-whatconvention",
+    ),
+    (
+        "IDN",
+        "actip",
+        "signature",
+        "idn--actip--signature",
+        "2015-11-21",
+        BERNAMA_RELAY,
+        "idn--actip--signature--per-acrath",
+    ),
 ]
 ACT_CLASS = {"consent": "bp:ConsentToBeBound", "signature": "bp:Signature"}
 
 
 def select(loaded, query, substitutions=None):
-    solutions = loaded.store.query(PREFIXES + query if not query.lstrip().startswith(("#", "PREFIX")) else query,
-                                   default_graph=[ox.NamedNode(g) for g in loaded.union_graphs],
-                                   substitutions=substitutions)
+    solutions = loaded.store.query(
+        PREFIXES + query if not query.lstrip().startswith(("#", "PREFIX")) else query,
+        default_graph=[ox.NamedNode(g) for g in loaded.union_graphs],
+        substitutions=substitutions,
+    )
     names = [v.value for v in solutions.variables]
     return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in solutions]
 
@@ -59,37 +114,57 @@ def select(loaded, query, substitutions=None):
 def run_ready(loaded, query_id, **values):
     query = CATALOGUE.get(query_id)
     substitutions = {
-        ox.Variable(name): ox.NamedNode(value) if kind == "iri"
-        else ox.Literal(value, language=lang) if lang else ox.Literal(value, datatype=ox.NamedNode(datatype))
+        ox.Variable(name): ox.NamedNode(value)
+        if kind == "iri"
+        else ox.Literal(value, language=lang)
+        if lang
+        else ox.Literal(value, datatype=ox.NamedNode(datatype))
         for name, (kind, value, lang, datatype) in query.bindings(values).items()
     }
     rows = select(loaded, query.body, substitutions)
     return [{c.name: row.get(c.name) for c in query.columns} for row in rows]
 
 
-@pytest.mark.parametrize("party,instrument,act,node,date,source,outranked", CASES,
-                         ids=[f"{c[0]}-{c[1]}-{c[2]}-{c[5].split('/')[2]}" for c in CASES])
-def test_the_preferred_record_is_the_strongest_sources(loaded_graph, party, instrument, act, node, date, source,
-                                                         outranked):
-    rows = select(loaded_graph, f"""
+@pytest.mark.parametrize(
+    "party,instrument,act,node,date,source,outranked",
+    CASES,
+    ids=[f"{c[0]}-{c[1]}-{c[2]}-{c[5].split('/')[2]}" for c in CASES],
+)
+def test_the_preferred_record_is_the_strongest_sources(
+    loaded_graph, party, instrument, act, node, date, source, outranked
+):
+    rows = select(
+        loaded_graph,
+        f"""
         SELECT ?record ?date ?rank WHERE {{
           ?record a/rdfs:subClassOf* {ACT_CLASS[act]} ; bp:party <{ID}state/{party}> ;
                   bp:instrument <{ID}instrument/{instrument}> ; bp:date ?date .
           OPTIONAL {{ ?record wikibase:rank ?rank }}
-        }}""")
+        }}""",
+    )
     preferred = [r for r in rows if r["rank"] == "http://wikiba.se/ontology#PreferredRank"]
     assert [(r["record"], r["date"]) for r in preferred] == [(f"{ID}action/{node}", date)]
     assert f"{ID}action/{outranked}" in {r["record"] for r in rows if r not in preferred}
-    assert select(loaded_graph, f"""
-        SELECT ?reason WHERE {{ <{ID}action/{node}> dcterms:source <{source}> ; bp:rankReason ?reason }}""")
+    assert select(
+        loaded_graph,
+        f"""
+        SELECT ?reason WHERE {{ <{ID}action/{node}> dcterms:source <{source}> ; bp:rankReason ?reason }}""",
+    )
 
 
-@pytest.mark.parametrize("party,instrument,act,node,date,source,outranked", CASES,
-                         ids=[f"{c[0]}-{c[1]}-{c[2]}-{c[5].split('/')[2]}" for c in CASES])
-def test_treaty_status_answers_with_the_preferred_date(loaded_graph, party, instrument, act, node, date, source,
-                                                       outranked):
-    rows = [r for r in run_ready(loaded_graph, "treaty-status", instrument=instrument, as_of="2026-12-01")
-            if r["iso3"] == party]
+@pytest.mark.parametrize(
+    "party,instrument,act,node,date,source,outranked",
+    CASES,
+    ids=[f"{c[0]}-{c[1]}-{c[2]}-{c[5].split('/')[2]}" for c in CASES],
+)
+def test_treaty_status_answers_with_the_preferred_date(
+    loaded_graph, party, instrument, act, node, date, source, outranked
+):
+    rows = [
+        r
+        for r in run_ready(loaded_graph, "treaty-status", instrument=instrument, as_of="2026-12-01")
+        if r["iso3"] == party
+    ]
     assert len(rows) == 1
     assert rows[0]["action_date" if act == "consent" else "signature_date"] == date
     if act == "consent":
@@ -102,8 +177,13 @@ def _sources(loaded, node):
 
 def test_indonesia_signs_actip_once_in_its_2015_2018_list(loaded_graph):
     rows = run_ready(loaded_graph, "indonesia-2015-2018")
-    signatures = [r for r in rows if r["kind"] == "treaty action" and r["detail"] == "Signature"
-                  and r["label"].startswith("ASEAN Convention Against Trafficking")]
+    signatures = [
+        r
+        for r in rows
+        if r["kind"] == "treaty action"
+        and r["detail"] == "Signature"
+        and r["label"].startswith("ASEAN Convention Against Trafficking")
+    ]
     assert [(r["date"], r["item"]) for r in signatures] == [("2015-11-21", f"{ID}action/idn--actip--signature")]
 
 
@@ -167,11 +247,16 @@ ROW_KEYS = {
     "tip-tiers": ("state",),
     "treaty-status": ("state",),
 }
-RUNS = [(q.id, {p.name: p.example for p in q.params}) for q in CATALOGUE if q.form != "construct"] + [
-    ("treaty-status", {"instrument": i, "as_of": d}) for i in ("untoc", "tip-protocol", "smuggling-protocol", "actip")
-    for d in ("2003-12-31", "2015-12-31", "2017-12-31", "2026-12-01")] + [
-    ("parties-over-time", {"instrument": i}) for i in ("untoc", "smuggling-protocol", "actip")] + [
-    ("timeline", {"from": "2000-01-01", "to": "2026-12-31"}), ("tip-tiers", {"year": "2018"})]
+RUNS = (
+    [(q.id, {p.name: p.example for p in q.params}) for q in CATALOGUE if q.form != "construct"]
+    + [
+        ("treaty-status", {"instrument": i, "as_of": d})
+        for i in ("untoc", "tip-protocol", "smuggling-protocol", "actip")
+        for d in ("2003-12-31", "2015-12-31", "2017-12-31", "2026-12-01")
+    ]
+    + [("parties-over-time", {"instrument": i}) for i in ("untoc", "smuggling-protocol", "actip")]
+    + [("timeline", {"from": "2000-01-01", "to": "2026-12-31"}), ("tip-tiers", {"year": "2018"})]
+)
 
 
 def test_every_select_query_has_a_row_key():

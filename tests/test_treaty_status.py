@@ -45,24 +45,30 @@ def record(node: str, kind: str, code: str, prop: str, value: str) -> str:
 def world():
     store = ox.Store()
     store.load(path=str(DataLayout().ontology_file), format=ox.RdfFormat.TURTLE)
-    turtle = WORLD + "".join(state(code) for code in ("AAA", "BBB", "CCC", "DDD", "EEE", "FFF", "GGG", "HHH", "III")) + "".join([
-        record("action\\/aaa-ratification", "Ratification", "AAA", "date", "2005-06-01"),
-        record("action\\/aaa-signature", "Signature", "AAA", "date", "2001-01-10"),
-        record("party-statement\\/bbb", "PartyStatement", "BBB", "asOf", "2003"),
-        record("party-statement\\/ccc", "PartyStatement", "CCC", "asOf", "2010-03-31"),
-        record("action\\/ccc-accession", "Accession", "CCC", "date", "2012-02-02"),
-        record("non-party\\/ddd", "NonPartyStatement", "DDD", "asOf", "2020-03-31"),
-        record("action\\/eee-signature", "Signature", "EEE", "date", "2002-12-11"),
-        record("party-statement\\/fff", "PartyStatement", "FFF", "asOf", "2008-07"),
-        record("non-party\\/ggg", "NonPartyStatement", "GGG", "asOf", "2021"),
-        # Competing records of one deposit: the earlier date is outranked by the preferred record.
-        record("action\\/hhh-accession", "Accession", "HHH", "date", "2014-08-14"),
-        record("action\\/hhh-deposit", "ConsentToBeBound", "HHH", "date", "2014-08-15"),
-        "id:action\\/hhh-deposit wikibase:rank wikibase:PreferredRank ; bp:rankReason \"The depositary's date.\"@en .\n",
-        # A deprecated record is never an answer, even when it is the only one.
-        record("action\\/iii-accession", "Accession", "III", "date", "2014-01-01"),
-        "id:action\\/iii-accession wikibase:rank wikibase:DeprecatedRank ; bp:rankReason \"Contradicted.\"@en .\n",
-    ])
+    turtle = (
+        WORLD
+        + "".join(state(code) for code in ("AAA", "BBB", "CCC", "DDD", "EEE", "FFF", "GGG", "HHH", "III"))
+        + "".join(
+            [
+                record("action\\/aaa-ratification", "Ratification", "AAA", "date", "2005-06-01"),
+                record("action\\/aaa-signature", "Signature", "AAA", "date", "2001-01-10"),
+                record("party-statement\\/bbb", "PartyStatement", "BBB", "asOf", "2003"),
+                record("party-statement\\/ccc", "PartyStatement", "CCC", "asOf", "2010-03-31"),
+                record("action\\/ccc-accession", "Accession", "CCC", "date", "2012-02-02"),
+                record("non-party\\/ddd", "NonPartyStatement", "DDD", "asOf", "2020-03-31"),
+                record("action\\/eee-signature", "Signature", "EEE", "date", "2002-12-11"),
+                record("party-statement\\/fff", "PartyStatement", "FFF", "asOf", "2008-07"),
+                record("non-party\\/ggg", "NonPartyStatement", "GGG", "asOf", "2021"),
+                # Competing records of one deposit: the earlier date is outranked by the preferred record.
+                record("action\\/hhh-accession", "Accession", "HHH", "date", "2014-08-14"),
+                record("action\\/hhh-deposit", "ConsentToBeBound", "HHH", "date", "2014-08-15"),
+                'id:action\\/hhh-deposit wikibase:rank wikibase:PreferredRank ; bp:rankReason "The depositary\'s date."@en .\n',
+                # A deprecated record is never an answer, even when it is the only one.
+                record("action\\/iii-accession", "Accession", "III", "date", "2014-01-01"),
+                'id:action\\/iii-accession wikibase:rank wikibase:DeprecatedRank ; bp:rankReason "Contradicted."@en .\n',
+            ]
+        )
+    )
     store.load(turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE)
     return store
 

@@ -19,8 +19,13 @@ REPO = Path(__file__).resolve().parent.parent
 WIKIDATA_DOC = REPO / "docs" / "wikidata.md"
 BP = "https://w3id.org/bali-process-kg/def#"
 
-MAPPING_PROPERTIES = {SKOS.exactMatch: "exactMatch", SKOS.closeMatch: "closeMatch", SKOS.broadMatch: "broadMatch",
-                      SKOS.narrowMatch: "narrowMatch", SKOS.relatedMatch: "relatedMatch"}
+MAPPING_PROPERTIES = {
+    SKOS.exactMatch: "exactMatch",
+    SKOS.closeMatch: "closeMatch",
+    SKOS.broadMatch: "broadMatch",
+    SKOS.narrowMatch: "narrowMatch",
+    SKOS.relatedMatch: "relatedMatch",
+}
 ITEM_IRI = re.compile(r"^http://www\.wikidata\.org/entity/Q[1-9][0-9]*$")
 ENTITY_IRI = re.compile(r"^http://www\.wikidata\.org/entity/[PQ][1-9][0-9]*$")
 # An entity IRI however it is spelt (https, www-less, lower case); a wiki/ page cited as a source is not one.
@@ -49,7 +54,7 @@ def _alignments(ontology: Graph) -> set[tuple[str, str, str]]:
     for prop, kind in MAPPING_PROPERTIES.items():
         for s, o in ontology.subject_objects(prop):
             if isinstance(s, URIRef) and str(s).startswith(BP):
-                found.add((str(s)[len(BP):], str(o).rsplit("/", 1)[-1], kind))
+                found.add((str(s)[len(BP) :], str(o).rsplit("/", 1)[-1], kind))
     return found
 
 
@@ -66,11 +71,17 @@ def test_data_links_are_wikidata_item_iris(data_files):
 
 
 def test_ontology_alignments_are_wikidata_entity_iris(ontology):
-    bad = [(str(s), str(p), str(o)) for s, p, o in _wikidata_objects(ontology)
-           if p not in MAPPING_PROPERTIES or not ENTITY_IRI.match(str(o))]
+    bad = [
+        (str(s), str(p), str(o))
+        for s, p, o in _wikidata_objects(ontology)
+        if p not in MAPPING_PROPERTIES or not ENTITY_IRI.match(str(o))
+    ]
     for prop in MAPPING_PROPERTIES:
-        bad += [(str(s), str(prop), str(o)) for s, o in ontology.subject_objects(prop)
-                if str(s).startswith(BP) and not ENTITY_IRI.match(str(o))]
+        bad += [
+            (str(s), str(prop), str(o))
+            for s, o in ontology.subject_objects(prop)
+            if str(s).startswith(BP) and not ENTITY_IRI.match(str(o))
+        ]
     assert bad == [], "alignments point at http://www.wikidata.org/entity/P… or Q…"
 
 
@@ -96,8 +107,11 @@ def test_one_exact_match_per_thing(data_files):
     assert {s: sorted(o) for s, o in per_subject.items() if len(o) > 1} == {}
 
 
-_DOC_ROW = re.compile(r"^\| `bp:([A-Za-z][A-Za-z0-9]*)` \| \[?`?([PQ][1-9][0-9]*)`?\]?(?:\([^)]*\))? \| ([^|]+?) \| "
-                      r"(exactMatch|closeMatch|broadMatch|narrowMatch|relatedMatch) \| (.+?) \|$", re.M)
+_DOC_ROW = re.compile(
+    r"^\| `bp:([A-Za-z][A-Za-z0-9]*)` \| \[?`?([PQ][1-9][0-9]*)`?\]?(?:\([^)]*\))? \| ([^|]+?) \| "
+    r"(exactMatch|closeMatch|broadMatch|narrowMatch|relatedMatch) \| (.+?) \|$",
+    re.M,
+)
 
 
 def _documented_alignments() -> list[tuple[str, str, str, str, str]]:
