@@ -65,6 +65,10 @@ def cmd_stats(args) -> int:
 def cmd_sources(args) -> int:
     from . import statistics
 
+    if args.quality:  # the ready-made query `source-quality`, as a table
+        return cmd_query(
+            argparse.Namespace(query_id="source-quality", param=[], format="table", data_dir=args.data_dir)
+        )
     sys.stdout.write(statistics.sources_markdown(_load(args)))
     return 0
 
@@ -129,14 +133,15 @@ def cmd_queries(args) -> int:
 
 
 def cmd_query(args) -> int:
+    import asyncio
     import csv
     import io
 
     from .catalogue import Catalogue, ParameterError
     from .dataset import GraphRefused, prepare
     from .errors import RequestFailed
-    from .executor import run_query
-    from .query import QueryRequest, bindings_of
+    from .executor import LocalExecutor
+    from .service import QueryService
     from .store import open_store
 
     catalogue = Catalogue()
@@ -162,7 +167,6 @@ def cmd_query(args) -> int:
     except GraphRefused as refused:
         print(refused.report.render(), file=sys.stderr)
         return 1
-    store = open_store(settings.engine, dataset.directory)
     graph = query.form == "graph"
     media = {
         "csv": "text/csv",
@@ -172,13 +176,12 @@ def cmd_query(args) -> int:
     }[args.format]
     if graph:
         media = "application/ld+json" if args.format == "json" else "text/turtle"
+    service = QueryService(LocalExecutor(open_store(settings.engine, dataset.directory)), settings)
+    request = service.request(
+        query.body, media_type=media, bindings=bindings, max_rows=10**9, columns=query.column_names
+    )
     try:
-        outcome = run_query(
-            store,
-            QueryRequest(
-                query.body, media_type=media, bindings=bindings_of(bindings), max_rows=10**9, columns=query.column_names
-            ),
-        )
+        outcome = asyncio.run(service.answer(request))
     except RequestFailed as error:
         print(f"error: {error.message}", file=sys.stderr)
         return 1
@@ -226,7 +229,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=["table", "csv", "json", "tsv"], default="table", help="output format (default table)"
     )
     add("stats", cmd_stats, "Triples per named graph, instances per class, facts without a source.")
-    add("sources", cmd_sources, "Print data/SOURCES.md: every cited source and the facts it supports.")
+    add("sources", cmd_sources, "Print data/SOURCES.md: every cited source and the facts it supports.").add_argument(
+        "--quality",
+        action="store_true",
+        help="instead, per kind of fact: how many facts cite a primary-record or official document, and the share",
+    )
     export = add("export", cmd_export, "Write the whole graph in one RDF format.")
     export.add_argument("--format", choices=sorted(DUMP_FORMATS), default="ttl", help="output format (default ttl)")
     export.add_argument("-o", "--output", help="file to write (default: standard output)")

@@ -387,3 +387,14 @@ class QueryExecutor:
         task = asyncio.get_running_loop().create_task(self._respawn())
         self._respawns.add(task)
         task.add_done_callback(self._respawns.discard)
+
+
+class LocalExecutor:
+    """Runs queries in this process, for the command line: the same `run_query` as the workers, without the
+    pool, the time limit or the cache (a person at a terminal can press Ctrl-C)."""
+
+    def __init__(self, store, allowlist: list[str] | None = None):
+        self.store, self.allowlist = store, list(allowlist or [])
+
+    async def execute(self, request: QueryRequest) -> QueryAnswer:
+        return await asyncio.to_thread(run_query, self.store, request, self.allowlist)

@@ -21,7 +21,7 @@ from fastapi import Request
 
 from . import query_guard
 from .errors import BadRequest, PayloadTooLarge, RequestFailed
-from .executor import QueryExecutor
+from .executor import LocalExecutor, QueryExecutor
 from .query import Binding, QueryAnswer, QueryRequest, bindings_of
 from .settings import Settings
 
@@ -49,7 +49,7 @@ class ClientGone(RequestFailed):
 
 
 class QueryService:
-    def __init__(self, executor: QueryExecutor, settings: Settings):
+    def __init__(self, executor: QueryExecutor | LocalExecutor, settings: Settings):
         self.executor = executor
         self.settings = settings
 

@@ -68,7 +68,7 @@ def live_server(protocol_data_dir, store_cache):
     """A real `balikg serve` on loopback with the shipped graph and the W3C protocol tests' graphs."""
     from live import running_server
 
-    with running_server(protocol_data_dir, store_cache, query_timeout=3, max_rows=1000, workers=2) as (base, _):
+    with running_server(protocol_data_dir, store_cache, query_timeout=10, max_rows=1000, workers=2) as (base, _):
         yield base
 
 
@@ -83,7 +83,7 @@ def client(store_cache):
     from server.dataset import prepare
     from server.settings import Settings
 
-    settings = Settings(store_dir=store_cache, workers=2, query_timeout=3, max_rows=1000)
+    settings = Settings(store_dir=store_cache, workers=2, query_timeout=10, max_rows=1000)
     app = create_app(settings, dataset=prepare(settings), catalogue=Catalogue())
     with TestClient(app, base_url="http://127.0.0.1") as test_client:
         yield test_client

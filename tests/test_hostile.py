@@ -19,14 +19,14 @@ import httpx
 import pytest
 from live import running_server
 
-LIMITS = dict(
-    query_timeout=2,
-    workers=2,
-    max_pending_queries=6,
-    max_body_bytes=100_000,
-    request_read_timeout=3,
-    cache_bytes=4 * 2**20,
-)
+LIMITS = {
+    "query_timeout": 2,
+    "workers": 2,
+    "max_pending_queries": 6,
+    "max_body_bytes": 100_000,
+    "request_read_timeout": 3,
+    "cache_bytes": 4 * 2**20,
+}
 
 
 @pytest.fixture(scope="module")
