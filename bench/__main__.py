@@ -47,6 +47,12 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_load(args) -> int:
+    from .load import main as load
+
+    return load(args.url, args.connections, args.duration, args.workdir)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Benchmark the SPARQL endpoint.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -62,6 +68,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--workdir", type=Path, default=Path("/tmp/balikg-bench"), help="data, stores and logs")
     run.add_argument("--out", type=Path, help="write the report here (default: standard output)")
     run.set_defaults(handler=cmd_run)
+    load = commands.add_parser("load", help="many concurrent clients for a fixed time; report errors and 503s")
+    load.add_argument("--connections", type=int, default=200, help="concurrent clients (default 200)")
+    load.add_argument("--duration", type=float, default=30.0, help="seconds (default 30; 300 for the soak)")
+    load.add_argument("--url", help="a server already running on 127.0.0.1 (default: start one)")
+    load.add_argument("--workdir", type=Path, default=Path("/tmp/balikg-load"), help="store cache and server log")
+    load.set_defaults(handler=cmd_load)
     generate = commands.add_parser("generate", help="write the real graph ×N with fresh IRIs")
     generate.add_argument("--factor", type=int, required=True)
     generate.add_argument("--out", type=Path, required=True)

@@ -21,9 +21,9 @@ from . import __version__, errors
 from .catalogue import Catalogue
 from .dataset import ServedDataset, prepare
 from .executor import QueryExecutor
+from .middleware import HeadAsGet, SecurityHeaders
 from .openapi import openapi_with_queries
 from .routers import health, queries, resources, site, sparql
-from .security import SecurityHeaders
 from .service import QueryService
 from .settings import Settings
 from .state import AppState
@@ -68,11 +68,12 @@ def create_app(
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
-        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
         allow_headers=["*"],
         expose_headers=["ETag", "X-Result-Count", "X-Result-Truncated", "Retry-After"],
     )
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(HeadAsGet)
     app.include_router(sparql.router)
     app.include_router(health.router)
     app.include_router(queries.router)

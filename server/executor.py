@@ -60,8 +60,8 @@ def run_query(store, request: QueryRequest, allowlist: list[str] | None = None) 
     if request.columns and answer.kind == "bindings":
         answer = _project(answer, list(request.columns))
     available = offers(answer.kind)
-    if request.media_type is not None:
-        media_type = request.media_type if request.media_type in available else None
+    if request.media_types:
+        media_type = next((m for m in request.media_types if m in available), None)
     else:
         media_type = negotiation.choose(available, request.accept)
     if media_type is None:

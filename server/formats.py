@@ -70,6 +70,7 @@ MEDIA_TYPE_ALIASES = {
     "text/n3": "text/turtle",
     "text/plain": "application/n-triples",
     "application/x-trig": "application/trig",
+    "text/rdf+n3": "text/turtle",
 }
 
 
@@ -78,15 +79,32 @@ def offers(kind: AnswerKind) -> list[str]:
     return [f.media_type for f in FORMATS if f.serves(kind)]
 
 
-def by_name(name: str) -> str | None:
-    """The media type a `format=` value names (a short name or a media type), or None if unknown."""
+#: `format=` (and `output=`, `results=`) values clients send that name a format by its kind of answer:
+#: the first media type serves solutions, the second graphs (as Fuseki and Virtuoso read them)
+CLIENT_NAMES: dict[str, tuple[str, ...]] = {
+    "xml": ("application/sparql-results+xml", "application/rdf+xml"),
+    "json": ("application/sparql-results+json", "application/ld+json"),
+    "n3": ("text/turtle",),
+    "rdf+xml": ("application/rdf+xml",),
+    "json-ld": ("application/ld+json",),
+    "n-triples": ("application/n-triples",),
+    "text/rdf+n3": ("text/turtle",),
+}
+
+
+def by_name(name: str) -> tuple[str, ...] | None:
+    """The media types a `format=` value names (a short name, a client's name or a media type), in order of
+    preference; None when the value names no format (the caller then lets Accept decide)."""
     name = name.strip().lower()
     if name == "html":
-        return HTML
+        return (HTML,)
+    if name in CLIENT_NAMES:
+        return CLIENT_NAMES[name]
     for fmt in FORMATS:
         if name in fmt.names or name == fmt.media_type:
-            return fmt.media_type
-    return MEDIA_TYPE_ALIASES.get(name)
+            return (fmt.media_type,)
+    alias = MEDIA_TYPE_ALIASES.get(name)
+    return (alias,) if alias else None
 
 
 def by_suffix(path: str, allowed: list[str] | None = None) -> tuple[str, str | None]:

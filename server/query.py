@@ -57,8 +57,9 @@ class QueryRequest:
     """One query to run, with everything that decides its answer (hashable: it is the cache key)."""
 
     query: str
-    #: the media type `format=` or a suffix chose; it overrides `accept`
-    media_type: str | None = None
+    #: the media types `format=` or a suffix named, in order: the first that can carry the answer is used
+    #: (`format=xml` names SPARQL XML for solutions and RDF/XML for graphs); empty: `accept` decides
+    media_types: tuple[str, ...] = ()
     accept: str | None = None
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None

@@ -76,7 +76,7 @@ class QueryService:
         query: str,
         *,
         bindings: dict[str, Binding] | None = None,
-        media_type: str | None = None,
+        media_type: str | tuple[str, ...] | None = None,
         accept: str | None = None,
         columns: tuple[str, ...] | None = None,
         max_rows: int | None = None,
@@ -85,7 +85,7 @@ class QueryService:
         """A `QueryRequest` with this service's row cap."""
         return QueryRequest(
             query=query,
-            media_type=media_type,
+            media_types=(media_type,) if isinstance(media_type, str) else tuple(media_type or ()),
             accept=accept,
             bindings=bindings_of(bindings),
             max_rows=max_rows or self.settings.max_rows,

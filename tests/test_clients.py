@@ -44,3 +44,137 @@ def test_rdflib_sparqlstore_select_and_construct(live_server):
         URIRef("https://w3id.org/bali-process-kg/def#iso3"),
         Literal("IDN"),
     ) in triples
+
+
+# ---- the client matrix: SPARQLWrapper's defaults and every format name it sends ----------------------------
+
+from SPARQLWrapper import CSV, JSONLD, N3, RDFXML, TSV, TURTLE  # noqa: E402
+
+CONSTRUCT = """
+PREFIX bp: <https://w3id.org/bali-process-kg/def#>
+CONSTRUCT { ?s bp:iso3 ?iso } WHERE { ?s bp:iso3 ?iso FILTER (?iso = "IDN") }
+"""
+DESCRIBE = "DESCRIBE <https://w3id.org/bali-process-kg/id/instrument/untoc>"
+ASK = "ASK { <https://w3id.org/bali-process-kg/id/state/IDN> ?p ?o }"
+IDN_ISO3 = (
+    URIRef("https://w3id.org/bali-process-kg/id/state/IDN"),
+    URIRef("https://w3id.org/bali-process-kg/def#iso3"),
+    Literal("IDN"),
+)
+
+
+def _wrapper(base: str, query: str, fmt=None, method: str = "GET") -> SPARQLWrapper:
+    client = SPARQLWrapper(base + "/sparql")
+    client.setQuery(query)
+    client.setMethod(method)
+    if fmt is not None:
+        client.setReturnFormat(fmt)
+    return client
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("fmt", [None, JSON, XML, CSV, TSV])
+def test_sparqlwrapper_select_in_every_result_format(live_server, fmt, method):
+    result = _wrapper(live_server, QUERY, fmt, method).query()
+    assert result.response.status == 200
+    converted = result.convert()
+    if fmt == JSON:
+        assert converted["results"]["bindings"][0]["iso"]["value"] == "IDN"
+    elif fmt in (None, XML):
+        assert [n.firstChild.data for n in converted.getElementsByTagName("literal")] == ["IDN"]
+    else:
+        text = converted.decode() if isinstance(converted, bytes) else converted
+        assert "IDN" in text.splitlines()[1]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("fmt", [None, XML, RDFXML, TURTLE, N3, JSONLD, JSON])
+@pytest.mark.parametrize("query", [CONSTRUCT, DESCRIBE], ids=["construct", "describe"])
+def test_sparqlwrapper_graph_queries_in_every_rdf_format(live_server, fmt, method, query):
+    result = _wrapper(live_server, query, fmt, method).query()
+    assert result.response.status == 200, result.response.read()
+    body = result.response.read()
+    content_type = result.response.headers["content-type"].split(";")[0]
+    parsed = Graph().parse(
+        data=body,
+        format={
+            "application/rdf+xml": "xml",
+            "text/turtle": "turtle",
+            "application/ld+json": "json-ld",
+            "application/n-triples": "nt",
+        }[content_type],
+    )
+    if query is CONSTRUCT:
+        assert IDN_ISO3 in parsed
+    else:
+        assert (URIRef("https://w3id.org/bali-process-kg/id/instrument/untoc"), None, None) in parsed
+
+
+@pytest.mark.parametrize("fmt", [JSON, XML])
+def test_sparqlwrapper_ask(live_server, fmt):
+    converted = _wrapper(live_server, ASK, fmt).query().convert()
+    assert (
+        converted["boolean"] if fmt == JSON else converted.getElementsByTagName("boolean")[0].firstChild.data == "true"
+    ) is True
+
+
+def test_repeated_and_aliased_format_parameters(live_server):
+    import httpx
+
+    same = httpx.get(
+        live_server + "/sparql",
+        params=[("query", QUERY), ("format", "json"), ("format", "json"), ("output", "json"), ("results", "json")],
+    )
+    assert same.status_code == 200 and same.headers["content-type"] == "application/sparql-results+json"
+    conflicting = httpx.get(live_server + "/sparql", params=[("query", QUERY), ("format", "json"), ("output", "xml")])
+    assert conflicting.status_code == 400
+    unknown = httpx.get(
+        live_server + "/sparql", params={"query": QUERY, "format": "nonsense"}, headers={"accept": "text/csv"}
+    )
+    assert unknown.status_code == 200 and unknown.headers["content-type"].startswith("text/csv")
+    n3 = httpx.post(live_server + "/sparql", data={"query": CONSTRUCT}, headers={"accept": "text/rdf+n3"})
+    assert n3.status_code == 200 and n3.headers["content-type"].startswith("text/turtle")
+
+
+def test_relative_iris_resolve_against_the_endpoint(live_server):
+    import httpx
+
+    r = httpx.post(
+        live_server + "/sparql",
+        data={"query": "CONSTRUCT { <s> <p> 1 } WHERE {}"},
+        headers={"accept": "application/n-triples"},
+    )
+    assert r.status_code == 200
+    assert r.text.startswith(f"<{live_server}/s> <{live_server}/p> ")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/id/state/IDN",
+        "/queries/members.csv?kind=state",
+        "/.well-known/void",
+        "/dumps/SHA256SUMS",
+        "/sparql?query=ASK%20%7B%7D",
+        "/def",
+        "/queries",
+    ],
+)
+def test_head_answers_every_get_route_with_the_same_headers_and_no_body(live_server, path):
+    import httpx
+
+    get = httpx.get(live_server + path, headers={"accept-encoding": "identity"}, timeout=60)
+    head = httpx.head(live_server + path, headers={"accept-encoding": "identity"}, timeout=60)
+    assert head.status_code == get.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert head.headers.get("content-length") == get.headers.get("content-length")
+
+
+def test_vary_names_each_header_once(live_server):
+    import httpx
+
+    r = httpx.get(live_server + "/sparql", params={"query": QUERY}, headers={"accept-encoding": "gzip"})
+    vary = [v.strip().lower() for v in r.headers["vary"].split(",")]
+    assert len(vary) == len(set(vary)) and "accept" in vary

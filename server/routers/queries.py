@@ -15,7 +15,7 @@ from .. import formats, negotiation, pages
 from ..catalogue import ParameterError, ReadyQuery
 from ..errors import NotFound
 from ..state import state
-from .sparql import requested_format, run_protocol_query
+from .sparql import requested_formats, run_protocol_query
 
 router = APIRouter()
 
@@ -67,7 +67,7 @@ async def ready_query(request: Request, query_id: str) -> Response:
             query.body,
             bindings=bindings,
             columns=query.column_names,
-            media_type=media_type or requested_format(pairs),
+            media_type=media_type or requested_formats(pairs),
             accept=request.headers.get("accept"),
         ),
     )

@@ -3,6 +3,8 @@ dumps at /dumps/, and the dataset description at /.well-known/void."""
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
@@ -44,31 +46,35 @@ async def home(request: Request) -> Response:
         found = [
             {"iri": _value(r, "s"), "name": _value(r, "name"), "type": pages.short(_value(r, "type"))} for r in rows
         ]
-    counts = (await _internal(request, "counts"))[0]
-    series = {}
-    for instrument, name in (
-        ("untoc", "UNTOC"),
-        ("tip-protocol", "TIP Protocol"),
-        ("smuggling-protocol", "Smuggling Protocol"),
-    ):
-        rows = await _ready(request, "parties-over-time", {"instrument": instrument})
-        series[name] = [(int(_value(r, "year")), int(_value(r, "cumulative_parties"))) for r in rows]
+    # The page's queries are independent: ask for all at once, so they share the worker pool.
+    instruments = (("untoc", "UNTOC"), ("tip-protocol", "TIP Protocol"), ("smuggling-protocol", "Smuggling Protocol"))
+    (counts_rows, status_rows, laws, plan_rows, members, indonesia, *parties) = await asyncio.gather(
+        _internal(request, "counts"),
+        _ready(request, "treaty-status", {"instrument": "tip-protocol", "as_of": "2018-12-31"}),
+        _ready(request, "legislation", {}),
+        _ready(request, "action-plans", {"in_force_in": "2016"}),
+        _ready(request, "members", {"kind": "state"}),
+        _ready(request, "indonesia-2015-2018", {}),
+        *(_ready(request, "parties-over-time", {"instrument": instrument}) for instrument, _ in instruments),
+    )
+    counts = counts_rows[0]
+    series = {
+        name: [(int(_value(r, "year")), int(_value(r, "cumulative_parties"))) for r in rows]
+        for (_, name), rows in zip(instruments, parties, strict=True)
+    }
     strings = {k: v.get(lang, v["en"]) for k, v in pages.STRINGS.items()}
     parties_chart = charts.parties_over_time(series, strings["chart_parties"], band_label=strings["thesis_period"])
-    status_rows = await _ready(request, "treaty-status", {"instrument": "tip-protocol", "as_of": "2018-12-31"})
     statuses = {}
     for row in status_rows:
         statuses[_value(row, "status")] = statuses.get(_value(row, "status"), 0) + 1
     status_chart = charts.bars(sorted(statuses.items(), key=lambda kv: -kv[1]), strings["chart_status"])
-    laws = await _ready(request, "legislation", {})
     kinds: dict[str, set] = {}
     for row in laws:
         kinds.setdefault(_value(row, "kind"), set()).add(_value(row, "state"))
     law_chart = charts.bars(
         sorted(((kind, len(states)) for kind, states in kinds.items()), key=lambda kv: -kv[1]), strings["chart_laws"]
     )
-    plans = {_value(r, "state") for r in await _ready(request, "action-plans", {"in_force_in": "2016"})}
-    members = await _ready(request, "members", {"kind": "state"})
+    plans = {_value(r, "state") for r in plan_rows}
     plan_chart = charts.bars(
         [
             (strings["with_plan"], len(plans)),
@@ -76,7 +82,6 @@ async def home(request: Request) -> Response:
         ],
         strings["chart_plans"],
     )
-    indonesia = await _ready(request, "indonesia-2015-2018", {})
     indonesia_chart = charts.timeline(
         [
             (

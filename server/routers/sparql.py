@@ -122,10 +122,18 @@ def _reject_update(query: str | None) -> None:
     raise Forbidden(READ_ONLY)
 
 
-def requested_format(pairs: list[tuple[str, str]]) -> str | None:
-    """The media type `format=` names; None when absent, empty or unknown (then Accept decides)."""
-    name = one(pairs, "format")
-    return formats.by_name(name) if name else None
+#: the parameters clients use to name a result format (Virtuoso `format`, Joseki `output`, others `results`)
+FORMAT_PARAMETERS = ("format", "output", "results")
+
+
+def requested_formats(pairs: list[tuple[str, str]]) -> tuple[str, ...]:
+    """The media types `format=` (or `output=`, `results=`) names; empty when absent, empty or unknown (then
+    Accept decides). The same value given twice counts once; two values naming different formats are a 400."""
+    named = {formats.by_name(v) for k, v in pairs if k in FORMAT_PARAMETERS and v.strip()} - {None}
+    if len(named) > 1:
+        given = sorted({v for k, v in pairs if k in FORMAT_PARAMETERS and formats.by_name(v)})
+        raise BadRequest("the format parameters name different formats (" + ", ".join(given[:5]) + "); give one")
+    return named.pop() if named else ()
 
 
 async def run_protocol_query(request: Request, query_request: QueryRequest) -> Response:
@@ -211,9 +219,9 @@ async def _query_page(request: Request, query: str | None, pairs) -> Response:
 @router.post("/sparql", operation_id="sparql_post")
 async def sparql(request: Request) -> Response:
     query, pairs = await _read_protocol_request(request)
-    format_name = (one(pairs, "format") or "").lower()
+    named = requested_formats(pairs)
     browser = request.method == "GET" and (
-        format_name == "html" or (not format_name and negotiation.prefers_html(request.headers.get("accept")))
+        named == (formats.HTML,) or (not named and negotiation.prefers_html(request.headers.get("accept")))
     )
     if query is None:
         if request.method == "POST":
@@ -228,7 +236,7 @@ async def sparql(request: Request) -> Response:
         request,
         kg.service.request(
             query,
-            media_type=requested_format(pairs),
+            media_type=named,
             accept=request.headers.get("accept"),
             default_graphs=graphs(pairs, "default-graph-uri"),
             named_graphs=graphs(pairs, "named-graph-uri"),
