@@ -108,7 +108,7 @@ class WorkerFailed(Unavailable):
 
 
 def _wants_html(request: Request) -> bool:
-    from . import negotiation
+    from . import negotiation  # imported here: negotiation and pages sit above this module
 
     return negotiation.prefers_html(request.headers.get("accept"))
 
@@ -116,7 +116,7 @@ def _wants_html(request: Request) -> bool:
 async def response_for(request: Request, error: RequestFailed) -> Response:
     """The answer to `error`: an HTML page for browsers, plain text for everyone else."""
     if _wants_html(request):
-        from . import pages
+        from . import pages  # imported here: pages import this module
 
         response = await pages.render(
             request, "error.html", status_code=error.status, status=error.status, message=error.message

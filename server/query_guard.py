@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from .errors import Forbidden, QueryTooComplex
 
@@ -48,6 +49,20 @@ _VAR = re.compile(rf"[?$][{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00b7\u0300-\u036f\
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?")
 _LANGTAG = re.compile(r"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*")
 _IRI_FORBIDDEN = set('<>"{}|^`\\') | {chr(c) for c in range(0x21)}
+#: one pattern for the common tokens, so most of a query is read by the regex engine, not by Python
+_TOKEN = re.compile(
+    "|".join(
+        f"(?P<{kind}>{pattern})"
+        for kind, pattern in (
+            ("ws", _WS.pattern),
+            ("special", "[#\"'<]"),
+            ("var", _VAR.pattern),
+            ("name", _PREFIXED.pattern),
+            ("keyword", _KEYWORD.pattern),
+            ("number", _NUMBER.pattern),
+        )
+    )
+)
 
 #: keywords after which a `(` opens an expression (in a graph pattern, other parentheses are collections)
 _EXPRESSION_OPENERS = {"FILTER", "BIND", "HAVING", "BY", "ASC", "DESC"}
@@ -57,8 +72,7 @@ _CLAUSE_ENDS = {"WHERE", "LIMIT", "OFFSET", "VALUES", "FROM"}
 _OPERAND_WORDS = {"TRUE", "FALSE"}
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     kind: str  # iri, string, var, number, name (a prefixed name), keyword, punct
     text: str
 
@@ -72,6 +86,8 @@ class Reading:
 
 
 def decode_escapes(text: str) -> str:
+    if "\\u" not in text and "\\U" not in text:
+        return text
     return _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
 
 
@@ -143,11 +159,12 @@ def read(query: str) -> Reading:
     clause = False  # inside SELECT / ORDER BY / GROUP BY / HAVING, before the next pattern
     i, n = 0, len(text)
     while i < n:
-        c = text[i]
-        match = _WS.match(text, i)
-        if match:
+        match = _TOKEN.match(text, i)
+        kind = match.lastgroup if match else None
+        if kind == "ws":
             i = match.end()
             continue
+        c = text[i]
         if c == "#":
             ends = [p for p in (text.find("\n", i), text.find("\r", i)) if p >= 0]
             i = min(ends) if ends else n
@@ -171,30 +188,17 @@ def read(query: str) -> Reading:
             found.append(Token("punct", "<"))
             i += 1
             continue
-        if c in "?$":
-            match = _VAR.match(text, i)
-            if match:
-                found.append(Token("var", match.group()))
-                i = match.end()
-                continue
-        match = _PREFIXED.match(text, i)
-        if match:
-            found.append(Token("name", match.group()))
+        if kind in ("var", "name", "number"):
+            found.append(Token(kind, match.group()))
             i = match.end()
             continue
-        match = _KEYWORD.match(text, i)
-        if match:
+        if kind == "keyword":
             word = match.group().upper()
             if word in _EXPRESSION_CLAUSES:
                 clause = True
             elif word in _CLAUSE_ENDS:
                 clause = False
             found.append(Token("keyword", match.group()))
-            i = match.end()
-            continue
-        match = _NUMBER.match(text, i)
-        if match and match.end() > i:
-            found.append(Token("number", match.group()))
             i = match.end()
             continue
         if c in "({[":
