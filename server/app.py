@@ -61,6 +61,8 @@ def create_app(
         version=__version__,
         description="SPARQL endpoint and linked data for the Bali Process, trafficking in persons and people smuggling.",
         lifespan=lifespan,
+        docs_url=None,  # served from our own template and vendored assets (routers/site.py), never a CDN
+        redoc_url=None,
     )
     app.state.kg = kg
     errors.install(app)

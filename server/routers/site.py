@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
 from .. import charts, formats, negotiation, pages, results, void
 from ..errors import NotFound
@@ -106,6 +106,17 @@ async def home(request: Request) -> Response:
         plan_chart=plan_chart,
         indonesia_chart=indonesia_chart,
     )
+
+
+@router.get("/docs", name="api_docs", include_in_schema=False)
+async def api_docs(request: Request) -> Response:
+    """The OpenAPI documentation, rendered by the vendored Swagger UI: works with the network unplugged."""
+    return await pages.render(request, "api_docs.html")
+
+
+@router.get("/redoc", include_in_schema=False)
+async def redoc() -> Response:
+    return RedirectResponse("/docs", status_code=307)
 
 
 @router.get("/dumps/", name="dumps")

@@ -11,18 +11,20 @@ message and position); nothing acceptable (406); past the time limit or busy (50
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from .. import answers, formats, negotiation, pages, results, service_description
+from .. import answers, formats, negotiation, pages, prefixes, results, service_description
 from ..errors import (
     BadRequest,
     Forbidden,
     MethodNotAllowed,
     NotAcceptable,
     PayloadTooLarge,
+    QuerySyntaxError,
     UnsupportedMediaType,
     URITooLong,
 )
@@ -169,12 +171,7 @@ def _service_description(request: Request) -> Response:
     )
 
 
-DEFAULT_QUERY = """PREFIX bp:   <https://w3id.org/bali-process-kg/def#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX org:  <http://www.w3.org/ns/org#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-
+DEFAULT_QUERY = """# bp:, rdfs:, skos: and the other common prefixes are declared by the endpoint.
 SELECT ?state ?label ?iso3 WHERE {
   ?state a bp:State ; bp:iso3 ?iso3 ; rdfs:label ?label .
   FILTER (LANG(?label) = "en")
@@ -188,14 +185,17 @@ async def _query_page(request: Request, query: str | None, pairs) -> Response:
     table = failure = None
     if query is not None:
         kg = state(request)
+        text, added = prefixes.declare(query)
         query_request = kg.service.request(
-            query,
+            text,
             accept=pages.TABLE_FORMATS,
             max_rows=kg.settings.max_html_rows,
             default_graphs=graphs(pairs, "default-graph-uri"),
             named_graphs=graphs(pairs, "named-graph-uri"),
         )
         table, failure = await pages.results_table(request, query_request)
+        if isinstance(failure, QuerySyntaxError):
+            failure = prefixes.explain(failure, query, added)
     downloads = []
     if query is not None and table is not None:
         downloads = [
@@ -212,6 +212,9 @@ async def _query_page(request: Request, query: str | None, pairs) -> Response:
         downloads=downloads,
         examples=list(state(request).catalogue),
         share="/sparql?" + urlencode({"query": query or ""}),
+        prefixes=sorted(prefixes.PREDECLARED),
+        prefix_json=json.dumps(prefixes.PREDECLARED),
+        ran=query is not None,
     )
 
 
@@ -232,17 +235,21 @@ async def sparql(request: Request) -> Response:
     if browser:
         return await _query_page(request, query, pairs)
     kg = state(request)
-    return await run_protocol_query(
-        request,
-        kg.service.request(
-            query,
-            media_type=named,
-            accept=request.headers.get("accept"),
-            default_graphs=graphs(pairs, "default-graph-uri"),
-            named_graphs=graphs(pairs, "named-graph-uri"),
-            base_iri=str(request.url.replace(query="")),
-        ),
-    )
+    text, added = prefixes.declare(query)
+    try:
+        return await run_protocol_query(
+            request,
+            kg.service.request(
+                text,
+                media_type=named,
+                accept=request.headers.get("accept"),
+                default_graphs=graphs(pairs, "default-graph-uri"),
+                named_graphs=graphs(pairs, "named-graph-uri"),
+                base_iri=str(request.url.replace(query="")),
+            ),
+        )
+    except QuerySyntaxError as error:
+        raise prefixes.explain(error, query, added) from None
 
 
 @router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
