@@ -32,6 +32,18 @@ async def _internal(request: Request, name: str, bindings: dict | None = None) -
     return await state(request).service.rows(internal_query(name), bindings, client=request)
 
 
+async def _at_most(limit: int, *work):
+    """Await `work` together, at most `limit` at a time: a page asks no more of the pool than it has workers,
+    so its own queries never wait in line behind each other."""
+    gate = asyncio.Semaphore(limit)
+
+    async def gated(one):
+        async with gate:
+            return await one
+
+    return await asyncio.gather(*(gated(one) for one in work))
+
+
 def _value(row: Row, name: str, default=""):
     return row[name].value if name in row else default
 
@@ -48,7 +60,8 @@ async def home(request: Request) -> Response:
         ]
     # The page's queries are independent: ask for all at once, so they share the worker pool.
     instruments = (("untoc", "UNTOC"), ("tip-protocol", "TIP Protocol"), ("smuggling-protocol", "Smuggling Protocol"))
-    (counts_rows, status_rows, laws, plan_rows, members, indonesia, *parties) = await asyncio.gather(
+    (counts_rows, status_rows, laws, plan_rows, members, indonesia, *parties) = await _at_most(
+        state(request).settings.workers,
         _internal(request, "counts"),
         _ready(request, "treaty-status", {"instrument": "tip-protocol", "as_of": "2018-12-31"}),
         _ready(request, "legislation", {}),
