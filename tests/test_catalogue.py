@@ -63,7 +63,7 @@ def run(store, query, values, media_type=None):
         store,
         QueryRequest(
             query.body,
-            media_type=media_type,
+            media_types=(media_type,),
             bindings=bindings_of(query.bindings(values)),
             columns=query.column_names,
             max_rows=10**6,
@@ -170,7 +170,7 @@ def test_string_values_with_quotes_and_braces_are_bound_as_data_not_syntax(engin
     query = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT ?s ?_label WHERE { ?s rdfs:label ?_label }"
     for store in engines.values():
         outcome = run_query(
-            store, QueryRequest(query, media_type="text/csv", bindings=bindings_of({"_label": binding}))
+            store, QueryRequest(query, media_types=("text/csv",), bindings=bindings_of({"_label": binding}))
         )
         assert outcome.count == 0
 
