@@ -24,8 +24,10 @@ UN_UNTOC_TABLE = (
     "http://treaties.un.org/Pages/ShowMTDSGDetails.aspx?src=UNTSONLINE&tabid=3&mtdsg_no=XVIII-12&chapter=18&lang=en"
 )
 DUTCH_GAZETTE_UNTOC = "https://zoek.officielebekendmakingen.nl/dossier/trb-2007-70.html"
-RELAY_UNTOC = "https://github.com/datenoio/internacia-db/blob/0c35ee8c5cda8b46ae7d3477ddfbebbcd70f2f43/data/intblocks/legal/UNTOC.yaml"
-RELAY_TIP = "https://github.com/datenoio/internacia-db/blob/0c35ee8c5cda8b46ae7d3477ddfbebbcd70f2f43/data/intblocks/legal/PALERMOTIP.yaml"
+# The UN status pages as the documents facts cite; the graph read them in relays (internacia-db, zmjones/untreaties),
+# which the pages link with bp:copy.
+UNTC_UNTOC = "https://treaties.un.org/Pages/ViewDetails.aspx?src=TREATY&mtdsg_no=XVIII-12&chapter=18&clang=_en"
+UNTC_TIP = "https://treaties.un.org/Pages/ViewDetails.aspx?src=TREATY&mtdsg_no=XVIII-12-a&chapter=18&clang=_en"
 INDIA_MEA = "https://mea.gov.in/press-releases.htm?dtl/12790/India+signs+the+UN+Convention+against+Transnational+Organised+Crime+UNTOC"
 ASEAN_SECRETARIAT = (
     "https://asean.org/a-step-closer-for-entry-into-force-of-the-asean-convention-against-trafficking-in-persons/"
@@ -58,7 +60,7 @@ CASES = [
         "consent",
         "mdv--untoc--accession--per-maldives-mission",
         "2013-02-04",
-        RELAY_UNTOC,
+        UNTC_UNTOC,
         "mdv--untoc--accession--per-maldives-mfa",
     ),
     (
@@ -85,7 +87,7 @@ CASES = [
         "consent",
         "afg--tip-protocol--deposit",
         "2014-08-15",
-        RELAY_TIP,
+        UNTC_TIP,
         "afg--tip-protocol--accession--per-whatconvention",
     ),
     (
@@ -237,6 +239,7 @@ ROW_KEYS = {
     "seed-figures": ("claim", "counting_rule"),
     "source-quality": ("class",),
     "sources": ("source",),
+    "source-quality": ("class",),
     "timeline": ("event",),
     "tip-tiers": ("state",),
     "treaty-status": ("state",),
