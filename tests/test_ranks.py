@@ -239,7 +239,6 @@ ROW_KEYS = {
     "seed-figures": ("claim", "counting_rule"),
     "source-quality": ("class",),
     "sources": ("source",),
-    "source-quality": ("class",),
     "timeline": ("event",),
     "tip-tiers": ("state",),
     "treaty-status": ("state",),
