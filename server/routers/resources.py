@@ -7,17 +7,17 @@ point to it and the labels of its neighbours (the `describe` ready-made query). 
 
 from __future__ import annotations
 
-from collections import defaultdict
+import asyncio
 from functools import lru_cache
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from .. import charts, formats, negotiation, pages, results
+from .. import charts, formats, negotiation, pages, profile, results
 from ..datafiles import BASE, ONTOLOGY_GRAPH, SHAPES_FILE
 from ..errors import NotAcceptable
 from ..query import Binding, is_absolute_iri
-from ..service import Row, Term
+from ..service import Row
 from ..state import state
 from ..statistics import internal_query
 
@@ -109,101 +109,47 @@ async def resource(request: Request, path: str) -> Response:
     return Response(body, media_type=formats.content_type(media_type), headers=headers)
 
 
-def _term(value: Term, lang: str, en: Term | None = None, id_: Term | None = None) -> dict:
-    """A display form of a result term: text, link (only for http(s) IRIs) and whether it is ours."""
-    label = (id_.value if id_ else None) if lang == "id" else None
-    label = label or (en.value if en else None)
-    if value.type == "uri":
-        return {
-            "text": label or pages.short(value.value),
-            "href": pages.link_for(value.value, lang),
-            "iri": value.value,
-            "external": not value.value.startswith(BASE),
-        }
-    return {"text": value.value, "href": None, "iri": None, "lang": value.lang, "external": False}
+#: the instruments of an entity's treaty table, in order
+TREATY_TABLE = ("untoc", "tip-protocol", "smuggling-protocol", "actip")
 
 
 async def _entity_page(request: Request, iri: str) -> Response:
     lang = pages.language(request)
     binding = {"_iri": Binding.iri(iri)}
-    outgoing = await _rows(request, "entity-outgoing", binding)
-    incoming = await _rows(request, "entity-incoming", binding)
-
-    labels = {row["o"].lang: row["o"].value for row in outgoing if row["p"].value == LABEL and row["o"].lang}
-    name = (labels.get("id") if lang == "id" else None) or labels.get("en") or pages.short(iri)
-    types = [_term(r["o"], lang, r.get("o_en"), r.get("o_id")) for r in outgoing if r["p"].value == RDF_TYPE]
-    wikidata = [
-        r["o"].value for r in outgoing if r["p"].value.endswith("core#exactMatch") and pages.link_for(r["o"].value)
-    ]
-    sources = [
-        r["o"].value
-        for r in outgoing
-        if r["p"].value == "http://purl.org/dc/terms/source" and pages.link_for(r["o"].value)
-    ]
-    statements = [
-        {"property": pages.short(r["p"].value), "value": _term(r["o"], lang, r.get("o_en"), r.get("o_id"))}
-        for r in outgoing
-        if r["p"].value not in (RDF_TYPE, "http://purl.org/dc/terms/source")
-        and not r["p"].value.endswith("core#exactMatch")
-    ]
-    statements.sort(key=lambda s: (s["property"], s["value"]["text"]))
-
-    # Facts pointing here, grouped by their class: memberships, treaty actions, laws, plans, tiers, events …
-    facts: dict[str, dict] = {}
-    class_labels = {
-        row["o"].value: _term(row["o"], lang, row.get("o_en"), row.get("o_id"))["text"]
-        for row in incoming
-        if row["p"].value == RDF_TYPE
-    }
-    for row in incoming:
-        fact = facts.setdefault(
-            row["s"].value,
-            {
-                "iri": row["s"].value,
-                "classes": set(),
-                "props": defaultdict(list),
-                "sources": set(),
-                "link": pages.short(row["link"].value),
-            },
-        )
-        fact["classes"].add(row["class"].value)
-        prop, value = row["p"].value, row["o"]
-        if prop == "http://purl.org/dc/terms/source":
-            if pages.link_for(value.value):
-                fact["sources"].add(value.value)
-        elif prop != RDF_TYPE and value.value != iri:
-            shown = _term(value, lang, row.get("o_en"), row.get("o_id"))
-            if shown not in fact["props"][pages.short(prop)]:
-                fact["props"][pages.short(prop)].append(shown)
-    groups: dict[str, list] = defaultdict(list)
-    for fact in facts.values():
-        most_specific = sorted(fact["classes"], key=lambda c: (not c.startswith(BASE + "def#"), c))[0]
-        fact["sources"] = sorted(fact["sources"])
-        fact["date"] = next(
-            (
-                v[0]["text"]
-                for k, v in fact["props"].items()
-                if k in ("bp:date", "bp:startDate", "bp:dateEnacted", "bp:reportYear", "bp:asOf")
-            ),
-            "",
-        )
-        groups[class_labels.get(most_specific, pages.short(most_specific))].append(fact)
-    for members in groups.values():
-        members.sort(key=lambda f: (f["date"], f["iri"]))
+    outgoing, incoming, source_rows = await asyncio.gather(
+        _rows(request, "entity-outgoing", binding),
+        _rows(request, "entity-incoming", binding),
+        _rows(request, "entity-sources", binding),
+    )
+    view = profile.build(iri, lang, outgoing, incoming, source_rows)
+    as_of = request.query_params.get("as_of") or "today"
+    if view["profiled"]:
+        view["treaties"] = await _treaty_table(request, iri, as_of)
     return await pages.render(
         request,
         "entity.html",
-        iri=iri,
-        name=name,
-        labels=labels,
-        types=types,
-        wikidata=wikidata,
-        sources=sources,
-        statements=statements,
-        groups=dict(sorted(groups.items())),
-        alternates=[(s, m) for s, m in SUFFIXES.items() if s != ".html"],
+        view=view,
+        as_of=as_of,
         path=iri[len(BASE) :],
+        alternates=[(s, m) for s, m in SUFFIXES.items() if s != ".html"],
     )
+
+
+async def _treaty_table(request: Request, iri: str, as_of: str) -> list[dict]:
+    """The entity's row of `treaty-status` for each instrument, on `as_of` (a date, or today)."""
+    kg = state(request)
+    query = kg.catalogue.get("treaty-status")
+    table = []
+    for instrument in TREATY_TABLE:  # one after another: a page asks the pool for one query at a time
+        rows = await kg.service.rows(
+            query.body,
+            query.bindings({"instrument": instrument, "as_of": as_of}),
+            columns=query.column_names,
+            client=request,
+        )
+        row = next((r for r in rows if r["state"].value == iri), None)
+        table.append({"instrument": instrument, "row": row})
+    return table
 
 
 @router.get("/def", name="ontology")

@@ -19,6 +19,8 @@ from ..store import DUMPS_DIR
 router = APIRouter()
 #: the longest dump file name there is, with room to spare; longer names are not looked up
 MAX_DUMP_NAME = 64
+#: search results shown; the search query asks for one more to know whether there are more
+SEARCH_LIMIT = 50
 
 
 async def _ready(request: Request, query_id: str, values: dict) -> list[Row]:
@@ -52,12 +54,14 @@ def _value(row: Row, name: str, default=""):
 async def home(request: Request) -> Response:
     lang = pages.language(request)
     text = request.query_params.get("q", "").strip()
-    found = []
+    found, more = [], False
     if text:
         rows = await _internal(request, "search", {"_text": Binding.literal(text[:100])})
         found = [
-            {"iri": _value(r, "s"), "name": _value(r, "name"), "type": pages.short(_value(r, "type"))} for r in rows
+            {"iri": _value(r, "s"), "name": _value(r, "name"), "type": pages.short(_value(r, "type"))}
+            for r in rows[:SEARCH_LIMIT]
         ]
+        more = len(rows) > SEARCH_LIMIT
     # The page's queries are independent: ask for all at once, so they share the worker pool.
     instruments = (("untoc", "UNTOC"), ("tip-protocol", "TIP Protocol"), ("smuggling-protocol", "Smuggling Protocol"))
     (counts_rows, status_rows, laws, plan_rows, members, indonesia, *parties) = await _at_most(
@@ -112,6 +116,7 @@ async def home(request: Request) -> Response:
         counts={k: _value(counts, k) for k in counts},
         text=text,
         found=found,
+        more=more,
         queries=list(state(request).catalogue),
         parties_chart=parties_chart,
         status_chart=status_chart,
