@@ -178,3 +178,50 @@ def test_vary_names_each_header_once(live_server):
     r = httpx.get(live_server + "/sparql", params={"query": QUERY}, headers={"accept-encoding": "gzip"})
     vary = [v.strip().lower() for v in r.headers["vary"].split(",")]
     assert len(vary) == len(set(vary)) and "accept" in vary
+
+
+# ---- feeding other tools: rdflib on entity IRIs, compact JSON-LD, CSV typed through CSVW --------------------
+
+IDN = "https://w3id.org/bali-process-kg/id/state/IDN"
+
+
+def test_rdflib_parses_an_entity_iri_by_content_negotiation(live_server):
+    graph = Graph().parse(live_server + "/id/state/IDN")
+    assert (URIRef(IDN), URIRef("https://w3id.org/bali-process-kg/def#iso3"), Literal("IDN")) in graph
+
+
+def test_entity_json_ld_is_compact_with_the_published_context_and_the_same_graph(live_server):
+    import httpx
+    from rdflib.compare import isomorphic
+
+    compact = httpx.get(live_server + "/id/state/IDN.jsonld", timeout=60)
+    assert compact.headers["content-type"].startswith("application/ld+json")
+    document = compact.json()
+    context = httpx.get(live_server + "/context.jsonld").json()["@context"]
+    assert document["@context"]["iso3"] == context["iso3"] == "https://w3id.org/bali-process-kg/def#iso3"
+    assert context["party"] == {"@id": "https://w3id.org/bali-process-kg/def#party", "@type": "@id"}
+    nodes = document.get("@graph", [document])
+    assert any(n.get("id") == IDN and n.get("iso3") == "IDN" for n in nodes)
+    turtle = httpx.get(live_server + "/id/state/IDN.ttl", timeout=60).content
+    assert isomorphic(
+        Graph().parse(data=compact.content, format="json-ld"), Graph().parse(data=turtle, format="turtle")
+    )
+
+
+def test_pandas_reads_a_ready_made_query_typed_through_its_csvw_metadata(live_server):
+    import httpx
+    import pandas
+
+    url = live_server + "/queries/timeline.csv?from=2015-01-01&to=2018-12-31"
+    link = httpx.get(url).headers["link"]
+    assert 'rel="describedby"' in link and 'type="application/csvm+json"' in link
+    metadata = httpx.get(live_server + link.split(">")[0][1:]).json()
+    columns = metadata["tableSchema"]["columns"]
+    dates = [c["name"] for c in columns if c["datatype"] == "date"]
+    assert dates, columns
+    table = pandas.read_csv(
+        url, parse_dates=dates, dtype={c["name"]: "string" for c in columns if c["datatype"] == "string"}
+    )
+    assert list(table.columns) == [c["name"] for c in columns]
+    assert all(str(table[name].dtype).startswith("datetime64") for name in dates)
+    assert len(table) > 5

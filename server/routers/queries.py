@@ -38,6 +38,8 @@ async def ready_query(request: Request, query_id: str) -> Response:
     catalogue = state(request).catalogue
     if query_id.endswith(".rq") and catalogue.get(query_id[:-3]):
         return Response(catalogue.get(query_id[:-3]).text, media_type="application/sparql-query; charset=utf-8")
+    if query_id.endswith(CSVW_SUFFIX) and catalogue.get(query_id.removesuffix(CSVW_SUFFIX)):
+        return await _csv_metadata(request, catalogue.get(query_id.removesuffix(CSVW_SUFFIX)))
     stem, media_type = formats.by_suffix(query_id)
     if media_type is None or catalogue.get(stem) is None:
         stem, media_type = query_id, None
@@ -61,7 +63,7 @@ async def ready_query(request: Request, query_id: str) -> Response:
     if wants_page:
         return await _query_page(request, query, values)
     kg = state(request)
-    return await run_protocol_query(
+    response = await run_protocol_query(
         request,
         kg.service.request(
             query.body,
@@ -71,6 +73,63 @@ async def ready_query(request: Request, query_id: str) -> Response:
             accept=request.headers.get("accept"),
         ),
     )
+    if response.headers.get("content-type", "").startswith("text/csv"):
+        described_by = f"/queries/{query.id}{CSVW_SUFFIX}" + (f"?{request.url.query}" if request.url.query else "")
+        response.headers["Link"] = f'<{described_by}>; rel="describedby"; type="application/csvm+json"'
+    return response
+
+
+#: W3C CSV on the Web: the metadata of a CSV file is found at the file's URL plus this suffix
+CSVW_SUFFIX = ".csv-metadata.json"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+#: CSVW datatype names for the RDF datatypes a column's values have
+CSVW_DATATYPES = {
+    XSD + "date": "date",
+    XSD + "gYear": "gYear",
+    XSD + "integer": "integer",
+    XSD + "decimal": "decimal",
+    XSD + "boolean": "boolean",
+    XSD + "dateTime": "dateTime",
+}
+
+
+async def _csv_metadata(request: Request, query: ReadyQuery) -> Response:
+    """CSVW metadata for the CSV of a ready-made query with these parameters: each column's name, meaning and
+    datatype (read from the answer itself, so tools such as pandas, R or csvw can type the columns)."""
+    if query.form != "select":
+        raise NotFound(f"'{query.id}' answers with a graph, not a table; it has no CSV")
+    kg = state(request)
+    values = {k: v for k, v in request.query_params.multi_items() if k not in ("format", "lang")}
+    rows = await kg.service.rows(query.body, query.bindings(values), columns=query.column_names, client=request)
+    columns = []
+    for column in query.columns:
+        kinds = {(row[column.name].type, row[column.name].datatype) for row in rows if column.name in row}
+        if kinds and all(kind == "uri" for kind, _ in kinds):
+            datatype = "anyURI"
+        elif len(kinds) == 1 and next(iter(kinds))[1] in CSVW_DATATYPES:
+            datatype = CSVW_DATATYPES[next(iter(kinds))[1]]
+        else:
+            datatype = "string"
+        columns.append(
+            {
+                "name": column.name,
+                "titles": column.name,
+                "dc:description": column.description,
+                "datatype": datatype,
+                "required": len(rows) > 0 and all(column.name in r for r in rows),
+            }
+        )
+    csv_url = f"{query.id}.csv" + (f"?{request.url.query}" if request.url.query else "")
+    metadata = {
+        "@context": ["http://www.w3.org/ns/csvw", {"@language": "en"}],
+        "url": csv_url,
+        "dc:title": query.title,
+        "dc:description": query.description,
+        "dc:license": {"@id": "https://creativecommons.org/licenses/by/4.0/"},
+        "dialect": {"header": True, "lineTerminators": ["\r\n"]},
+        "tableSchema": {"columns": columns},
+    }
+    return JSONResponse(metadata, media_type="application/csvm+json")
 
 
 async def _query_page(

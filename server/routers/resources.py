@@ -13,7 +13,7 @@ from functools import lru_cache
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from .. import charts, formats, negotiation, pages, profile, results
+from .. import charts, context, formats, negotiation, pages, profile, results
 from ..datafiles import BASE, ONTOLOGY_GRAPH, SHAPES_FILE
 from ..errors import NotAcceptable
 from ..query import Binding, is_absolute_iri
@@ -105,8 +105,20 @@ async def resource(request: Request, path: str) -> Response:
         response.headers.update(headers)
         return response
     describe = state(request).catalogue.get("describe")
-    body = await _rdf(request, describe.body, media_type, iri_binding)
+    if media_type == "application/ld+json":  # compact, with the project's context, for JSON tools
+        triples = await _rdf(request, describe.body, "application/n-triples", iri_binding)
+        body = await asyncio.to_thread(context.compact, triples)
+    else:
+        body = await _rdf(request, describe.body, media_type, iri_binding)
     return Response(body, media_type=formats.content_type(media_type), headers=headers)
+
+
+@router.get("/context.jsonld", name="jsonld_context")
+async def jsonld_context() -> Response:
+    """The JSON-LD context of the graph's terms (short names for `bp:` properties and the reused terms)."""
+    return Response(
+        context.document(), media_type="application/ld+json", headers={"Cache-Control": "public, max-age=3600"}
+    )
 
 
 #: the instruments of an entity's treaty table, in order
