@@ -148,8 +148,22 @@ def _is_operand(token: Token | None) -> bool:
     return token.text in (")", "]")
 
 
-@lru_cache(maxsize=1024)  # ready-made queries and repeated requests send the same text again and again
+#: texts up to this length are remembered (ready-made queries and repeated requests send the same text again
+#: and again); longer ones are read anew each time, so the memory the cache holds stays small and bounded
+CACHED_UP_TO = 8_000
+
+
 def read(query: str) -> Reading:
+    """What the guard learns of `query` (remembered for short texts, see CACHED_UP_TO)."""
+    return _read_cached(query) if len(query) <= CACHED_UP_TO else lex(query)
+
+
+@lru_cache(maxsize=512)  # at most 512 × 8 000 characters (and their tokens): a few MB
+def _read_cached(query: str) -> Reading:
+    return lex(query)
+
+
+def lex(query: str) -> Reading:
     """Lex `query` in one linear pass: its significant tokens and its deepest nesting."""
     text = decode_escapes(query)
     found: list[Token] = []
