@@ -34,3 +34,20 @@ def test_statistics_count_subclass_instances_for_their_superclass(loaded_graph):
     assert counts[BP + "TreatyAction"] == counts[BP + "Signature"] + counts[BP + "ConsentToBeBound"]
     kinds = ["Ratification", "Accession", "Acceptance", "Approval", "Succession"]
     assert counts[BP + "ConsentToBeBound"] >= sum(counts.get(BP + k, 0) for k in kinds)
+
+
+def test_project_translations_repeat_a_label_of_their_resource(loaded_graph):
+    """A label marked bp:projectTranslation (the project's own translation, docs/data-guide.md rule 5) is
+    one of the resource's rdfs:label values, with the same language tag; it is never a stray literal."""
+    import pyoxigraph as ox
+
+    query = """
+        PREFIX bp: <https://w3id.org/bali-process-kg/def#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?s ?t WHERE { ?s bp:projectTranslation ?t . FILTER NOT EXISTS { ?s rdfs:label ?t } }
+    """
+    graphs = [ox.NamedNode(g) for g in loaded_graph.union_graphs]
+    stray = [(row["s"].value, row["t"].value) for row in loaded_graph.store.query(query, default_graph=graphs)]
+    assert stray == []
+    count = "PREFIX bp: <https://w3id.org/bali-process-kg/def#> SELECT (COUNT(*) AS ?n) WHERE { ?s bp:projectTranslation ?t }"
+    assert int(next(iter(loaded_graph.store.query(count, default_graph=graphs)))["n"].value) > 0
