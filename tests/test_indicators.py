@@ -16,6 +16,8 @@ from server.datafiles import DEFAULT_DATA_DIR, QUERIES_DIR
 
 BP = Namespace("https://w3id.org/bali-process-kg/def#")
 QB = Namespace("http://purl.org/linked-data/cube#")
+SDMX = Namespace("http://purl.org/linked-data/sdmx/2009/dimension#")
+WIKIBASE = Namespace("http://wikiba.se/ontology#")
 ID = "https://w3id.org/bali-process-kg/id/"
 CATALOGUE = Catalogue()
 
@@ -61,19 +63,45 @@ def test_the_query_adds_nothing_up():
     assert not re.search(r"\b(SUM|AVG|COUNT)\s*\(", body, re.I)
 
 
-def test_the_query_answers_every_observation_of_indonesia_once(loaded_graph, data):
+def _key(data, obs):
+    dims = [QB.dataSet, SDMX.refArea, SDMX.refPeriod, QB.measureType, BP.unitCounted, BP.reportingBody]
+    return tuple(data.value(obs, d) for d in dims)
+
+
+def test_the_query_answers_every_observation_of_indonesia_once_and_only_the_preferred_of_competing_ones(
+    loaded_graph, data
+):
     rows = _rows(loaded_graph, "indicators")
-    answered = [r for r in data.subjects(QB.measureType, None)
-                if (r, URIRef("http://purl.org/linked-data/sdmx/2009/dimension#refArea"), URIRef(ID + "state/IDN")) in data]
-    assert len(rows) == len(answered)
+    idn = [o for o in data.subjects(QB.measureType, None) if (o, SDMX.refArea, URIRef(ID + "state/IDN")) in data]
+    preferred_keys = {_key(data, o) for o in idn if (o, WIKIBASE.rank, WIKIBASE.PreferredRank) in data}
+    answering = [
+        o
+        for o in idn
+        if (o, WIKIBASE.rank, WIKIBASE.DeprecatedRank) not in data
+        and ((o, WIKIBASE.rank, WIKIBASE.PreferredRank) in data or _key(data, o) not in preferred_keys)
+    ]
+    assert preferred_keys, "the data has competing figures ranked"
+    assert len(rows) == len(answering) < len(idn)
     keys = [(r["period"], r["measure"], r["unit"], r["reporting_body"]) for r in rows]
     assert len(keys) == len(set(keys))
+
+
+def test_the_preferred_ministry_figure_answers_not_the_outranked_one(loaded_graph):
+    rows = _rows(loaded_graph, "indicators", measure="cases-recorded")
+    values = {(r["period"], r["value"]) for r in rows}
+    assert ("2019", "191") in values and ("2019", "111") not in values
+    assert ("2020", "382") in values and ("2020", "213") not in values
 
 
 def test_two_bodies_figures_stay_side_by_side(loaded_graph):
     rows = _rows(loaded_graph, "indicators", measure="victims-identified")
     bodies = {r["reporting_body"] for r in rows}
-    assert {"Indonesia", "Commission for the Protection of Children (Indonesia)"} <= bodies
+    assert {"Indonesia", "Commission for the Protection of Children (Indonesia)",
+            "Ministry of Women's Empowerment and Child Protection of Indonesia"} <= bodies
+    years_with_two_bodies = {r["period"] for r in rows if r["reporting_body"] == "Indonesia"} & {
+        r["period"] for r in rows if r["reporting_body"].startswith("Ministry of Women")
+    }
+    assert {"2018", "2019"} <= years_with_two_bodies
     assert all(r["measure"] == "victims-identified" for r in rows)
 
 
