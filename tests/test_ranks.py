@@ -230,6 +230,7 @@ SELECT DISTINCT ?record WHERE {
 # What one row stands for in each ready-made query: no two rows may share it.
 ROW_KEYS = {
     "action-plans": ("plan",),
+    "indicators": ("state", "period", "measure", "unit", "reporting_body"),
     "indonesia-2015-2018": ("item",),
     "legislation": ("law",),
     "members-cochairing-with-legislation": ("member", "body", "law"),
