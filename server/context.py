@@ -38,7 +38,6 @@ REUSED = {
 }
 PREFIXES = {
     "bp": BP,
-    "id": BASE + "id/",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "dcterms": "http://purl.org/dc/terms/",

@@ -6,6 +6,7 @@ files keep the graphs they name, and their default-graph triples go to the file'
 here validates: `validation` checks the loaded graph against the shapes.
 """
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,10 +72,25 @@ def parse_file(path: Path, default_graph: str) -> list[ox.Quad]:
     if fmt is None:
         raise LoadError(path, f"unsupported file type {path.suffix!r} (expected .ttl, .trig or .nq)")
     target = ox.NamedNode(default_graph)
+    # Blank nodes get labels from the file's name and their order in it (the parser's own are random), so
+    # the same files always give the same quads: dumps and `balikg export` agree byte for byte.
+    prefix = re.sub(r"[^A-Za-z0-9_]", "_", path.stem) + "_b"
+    labels: dict[str, ox.BlankNode] = {}
+
+    def stable(term):
+        if isinstance(term, ox.BlankNode):
+            if term.value not in labels:
+                labels[term.value] = ox.BlankNode(f"{prefix}{len(labels)}")
+            return labels[term.value]
+        return term
+
     try:
         return [
             ox.Quad(
-                q.subject, q.predicate, q.object, target if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name
+                stable(q.subject),
+                q.predicate,
+                stable(q.object),
+                target if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name,
             )
             for q in ox.parse(path=str(path), format=fmt, base_iri=default_graph)
         ]

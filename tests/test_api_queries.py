@@ -53,7 +53,14 @@ def test_describe_returns_the_entity_and_its_neighbours_labels(client):
     assert (URIRef(idn), URIRef("https://w3id.org/bali-process-kg/def#iso3"), None) in g
     incoming = set(g.subjects(None, URIRef(idn)))
     assert incoming, "incoming links are included"
-    records = ("/id/action/", "/id/membership/", "/id/tip-ranking/", "/id/non-party/", "/id/party-statement/")
+    records = (
+        "/id/action/",
+        "/id/membership/",
+        "/id/tip-ranking/",
+        "/id/non-party/",
+        "/id/party-statement/",
+        "/id/observation/",
+    )
     # records of what happened are not named things, so only the named neighbours need labels
     assert all(g.value(s, RDFS.label) is not None for s in incoming if not any(kind in str(s) for kind in records))
 

@@ -4,7 +4,6 @@ figures an audit should not see change without a new source.
 """
 
 import re
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -37,7 +36,9 @@ def _rows(loaded, query_id, **values):
         query.body, default_graph=[ox.NamedNode(g) for g in loaded.union_graphs], substitutions=substitutions
     )
     names = [v.value for v in solutions.variables]
-    return [{n: (s[n].value if s[n] is not None else None) for n in names if n in query.column_names} for s in solutions]
+    return [
+        {n: (s[n].value if s[n] is not None else None) for n in names if n in query.column_names} for s in solutions
+    ]
 
 
 def test_every_observation_writes_one_value_as_xsd_non_negative_integer(data):
@@ -96,8 +97,11 @@ def test_the_preferred_ministry_figure_answers_not_the_outranked_one(loaded_grap
 def test_two_bodies_figures_stay_side_by_side(loaded_graph):
     rows = _rows(loaded_graph, "indicators", measure="victims-identified")
     bodies = {r["reporting_body"] for r in rows}
-    assert {"Indonesia", "Commission for the Protection of Children (Indonesia)",
-            "Ministry of Women's Empowerment and Child Protection of Indonesia"} <= bodies
+    assert {
+        "Indonesia",
+        "Commission for the Protection of Children (Indonesia)",
+        "Ministry of Women's Empowerment and Child Protection of Indonesia",
+    } <= bodies
     years_with_two_bodies = {r["period"] for r in rows if r["reporting_body"] == "Indonesia"} & {
         r["period"] for r in rows if r["reporting_body"].startswith("Ministry of Women")
     }
@@ -108,20 +112,57 @@ def test_two_bodies_figures_stay_side_by_side(loaded_graph):
 @pytest.mark.parametrize(
     "period,measure,unit,body,value,source",
     [
-        ("2014", "prosecutions", "persons", "Attorney General's Office of Indonesia", "134",
-         ID + "source/us-state-department-tip-report-2015-indonesia"),
-        ("2014", "convictions", "persons", "Attorney General's Office of Indonesia", "79",
-         ID + "source/us-state-department-tip-report-2015-indonesia"),
-        ("Reporting period of the 2017 US TIP Report", "victims-assisted", "persons",
-         "Ministry of Foreign Affairs of Indonesia", "478",
-         "https://www.state.gov/reports/2017-trafficking-in-persons-report/indonesia/"),
-        ("Reporting period of the 2017 US TIP Report", "officials-prosecuted", "persons", "Indonesia", "2",
-         "https://www.state.gov/reports/2017-trafficking-in-persons-report/indonesia/"),
-        ("2017", "prosecutions", "not-stated", "Courts of Indonesia (national court data)", "407",
-         "https://pulitzercenter.org/stories/human-trafficking-still-problem-and-indonesia-made-little-progress"),
+        (
+            "2014",
+            "prosecutions",
+            "persons",
+            "Attorney General's Office of Indonesia",
+            "134",
+            ID + "source/us-state-department-tip-report-2015-indonesia",
+        ),
+        (
+            "2014",
+            "convictions",
+            "persons",
+            "Attorney General's Office of Indonesia",
+            "79",
+            ID + "source/us-state-department-tip-report-2015-indonesia",
+        ),
+        (
+            "Reporting period of the 2017 US TIP Report",
+            "victims-assisted",
+            "persons",
+            "Ministry of Foreign Affairs of Indonesia",
+            "478",
+            "https://www.state.gov/reports/2017-trafficking-in-persons-report/indonesia/",
+        ),
+        (
+            "Reporting period of the 2017 US TIP Report",
+            "officials-prosecuted",
+            "persons",
+            "Indonesia",
+            "2",
+            "https://www.state.gov/reports/2017-trafficking-in-persons-report/indonesia/",
+        ),
+        (
+            "2017",
+            "prosecutions",
+            "not-stated",
+            "Courts of Indonesia (national court data)",
+            "407",
+            "https://pulitzercenter.org/stories/human-trafficking-still-problem-and-indonesia-made-little-progress",
+        ),
     ],
 )
 def test_pinned_figures(loaded_graph, period, measure, unit, body, value, source):
     rows = _rows(loaded_graph, "indicators", state="IDN", measure=measure)
-    assert {"state": "IDN", "period": period, "measure": measure, "unit": unit, "reporting_body": body,
-            "value": value, "qualifier": None, "source": source} in rows
+    assert {
+        "state": "IDN",
+        "period": period,
+        "measure": measure,
+        "unit": unit,
+        "reporting_body": body,
+        "value": value,
+        "qualifier": None,
+        "source": source,
+    } in rows
