@@ -9,6 +9,7 @@ version and everything that decides the answer (the `QueryRequest`), so a repeat
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -17,6 +18,7 @@ from .formats import content_type
 from .query import QueryAnswer, QueryRequest
 
 
+@lru_cache(maxsize=512)  # repeated requests (ready-made queries, pages) skip hashing their text again
 def etag(version: str, request: QueryRequest) -> str:
     digest = hashlib.sha256(version.encode() + b"\0" + repr(request).encode())
     return '"' + digest.hexdigest()[:32] + '"'

@@ -21,7 +21,7 @@ from . import __version__, errors
 from .catalogue import Catalogue
 from .dataset import ServedDataset, prepare
 from .executor import QueryExecutor
-from .middleware import HeadAsGet, SecurityHeaders
+from .middleware import SiteHeaders
 from .openapi import openapi_with_queries
 from .routers import health, queries, resources, site, sparql
 from .service import QueryService
@@ -74,8 +74,7 @@ def create_app(
         allow_headers=["*"],
         expose_headers=["ETag", "X-Result-Count", "X-Result-Truncated", "Retry-After"],
     )
-    app.add_middleware(SecurityHeaders)
-    app.add_middleware(HeadAsGet)
+    app.add_middleware(SiteHeaders)
     app.include_router(sparql.router)
     app.include_router(health.router)
     app.include_router(queries.router)

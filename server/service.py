@@ -7,8 +7,9 @@ charts all call `QueryService.answer` (or `rows`, its helper for pages). One pat
                                                         →  a typed `QueryAnswer`, or a typed `RequestFailed`
 
 Checking a long text runs in a thread, so the event loop never spends more than a moment on one request.
-When an HTTP request is passed in, its client is watched while the query runs: a client that disconnects
-stops its query (and frees the worker), unless another client waits for the same answer.
+When an HTTP request is passed in and its answer takes longer than a moment, its client is watched while the
+query runs: a client that disconnects stops its query (and frees the worker), unless another client waits
+for the same answer.
 """
 
 from __future__ import annotations
@@ -67,6 +68,11 @@ class QueryService:
     async def answer(self, request: QueryRequest, *, client: Request | None = None) -> QueryAnswer:
         """Check, then run `request`; with `client`, stop the query if that client goes away."""
         await self.check(request.query)
+        cached = self.executor.cache.get(request) if isinstance(self.executor, QueryExecutor) else None
+        if cached is not None:  # answered from memory: nothing to wait for, nothing to watch
+            if isinstance(cached, RequestFailed):
+                raise cached
+            return cached
         if client is None:
             return await self.executor.execute(request)
         return await _unless_disconnected(self.executor.execute(request), client)
@@ -119,16 +125,24 @@ def _term(value: dict) -> Term:
     return Term(value["type"], value["value"], value.get("xml:lang"), value.get("datatype"))
 
 
+#: a query answered within this time is not watched for a disconnected client (watching costs two tasks)
+_WATCH_AFTER = 0.05
+
+
 async def _unless_disconnected(work, client: Request):
     task = asyncio.ensure_future(work)
-    watcher = asyncio.ensure_future(_disconnect(client))
     try:
-        done, _ = await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait({task}, timeout=_WATCH_AFTER)
+        if done:
+            return task.result()
+        watcher = asyncio.ensure_future(_disconnect(client))
+        try:
+            done, _ = await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            watcher.cancel()
     except asyncio.CancelledError:
         task.cancel()
         raise
-    finally:
-        watcher.cancel()
     if task in done:
         return task.result()
     task.cancel()

@@ -1,13 +1,13 @@
 """Statistics of a loaded graph: triples per named graph, instances per class, facts without a source.
 
-The counting queries are files in `server/sparql/`; this module runs them over the default graph
-(data graphs + ontology). `balikg stats` prints the results; tests and the dataset description use them.
+The counting queries are files in `server/sparql/`; this module runs them through the query service, with
+an in-process executor over the loader's in-memory store, on the default graph (data graphs + ontology) —
+before any store directory exists. `balikg stats` and `balikg sources` print the results; tests use them.
 """
 
+import asyncio
 from dataclasses import dataclass
 from importlib.resources import files
-
-import pyoxigraph as ox
 
 from .loader import LoadedGraph
 
@@ -18,7 +18,14 @@ def internal_query(name: str) -> str:
 
 
 def _select(loaded: LoadedGraph, name: str):
-    return loaded.store.query(internal_query(name), default_graph=[ox.NamedNode(g) for g in loaded.union_graphs])
+    from .executor import LocalExecutor
+    from .service import QueryService
+    from .settings import Settings
+    from .store import OxigraphStore
+
+    store = OxigraphStore.over(loaded.store, loaded.union_graphs, loaded.version)
+    service = QueryService(LocalExecutor(store), Settings(max_rows=10**9))
+    return asyncio.run(service.rows(internal_query(name)))
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,11 @@ def sources_markdown(loaded: LoadedGraph) -> str:
     for row in _select(loaded, "sources-by-kind"):
         entry = by_source.setdefault(
             row["source"].value,
-            {"title": row["title"].value, "publisher": row["publisher"].value if row["publisher"] else "", "kinds": []},
+            {
+                "title": row["title"].value,
+                "publisher": row["publisher"].value if "publisher" in row else "",
+                "kinds": [],
+            },
         )
         entry["kinds"].append(f"{row['kind'].value} ×{row['facts'].value}")
     lines = [

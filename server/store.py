@@ -90,9 +90,21 @@ class OxigraphStore:
         self._meta = read_meta(directory)
         self.version = self._meta["version"]
         self._store = ox.Store.read_only(str(directory / OXIGRAPH_DIR))
+        self._default_graphs: list[ox.NamedNode] | None = None
+
+    @classmethod
+    def over(cls, store: ox.Store, default_graphs: list[str], version: str) -> OxigraphStore:
+        """A freshly loaded graph before any store directory exists (the loader's in-memory store), with the
+        union of `default_graphs` as the default graph — for the statistics of `balikg stats` and `sources`."""
+        self = cls.__new__(cls)
+        self._meta, self.version, self._store = {}, version, store
+        self._default_graphs = [ox.NamedNode(g) for g in default_graphs]
+        return self
 
     def query(self, sparql, *, bindings=None, dataset=None, base_iri=None) -> QueryResult:
         options = {"base_iri": base_iri} if base_iri else {}
+        if self._default_graphs is not None:
+            options["default_graph"] = self._default_graphs
         if dataset is not None and dataset.given:
             # The protocol's parameters replace the query's own FROM / FROM NAMED (SPARQL 1.1 Protocol 2.1.4).
             options["default_graph"] = [ox.NamedNode(g) for g in dataset.default_graphs or []] or [ox.DefaultGraph()]

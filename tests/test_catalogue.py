@@ -38,7 +38,7 @@ REQUIRED_IDS = {
 REQUIRED_COLUMNS = {
     "members": "member, label, label_id, kind, iso3, wikidata, roles, since",
     "members-cochairing-with-legislation": "member, label, body, role, law, law_title, law_year",
-    "treaty-status": "state, label, iso3, status, action, action_date, signature_date, source",
+    "treaty-status": "state, label, iso3, status, action, action_date, signature_date, known_on, source",
     "parties-over-time": "year, new_parties, cumulative_parties",
     "legislation": "state, label, iso3, law, title, identifier, year, kind, source",
     "members-without-legislation": "state, label, iso3, gap_note",

@@ -56,6 +56,7 @@ def world():
                 record("party-statement\\/ccc", "PartyStatement", "CCC", "asOf", "2010-03-31"),
                 record("action\\/ccc-accession", "Accession", "CCC", "date", "2012-02-02"),
                 record("non-party\\/ddd", "NonPartyStatement", "DDD", "asOf", "2020-03-31"),
+                record("action\\/ddd-accession", "Accession", "DDD", "date", "2022-05-01"),
                 record("action\\/eee-signature", "Signature", "EEE", "date", "2002-12-11"),
                 record("party-statement\\/fff", "PartyStatement", "FFF", "asOf", "2008-07"),
                 record("non-party\\/ggg", "NonPartyStatement", "GGG", "asOf", "2021"),
@@ -79,6 +80,11 @@ def run(store, query_id: str, **values) -> list[dict]:
     solutions = store.query(query.body, substitutions=substitutions)
     names = [v.value for v in solutions.variables]
     return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in solutions]
+
+
+def known_on(store, as_of: str) -> dict[str, tuple]:
+    rows = run(store, "treaty-status", instrument="tip-protocol", as_of=as_of)
+    return {r["iso3"]: (r["status"], r["known_on"]) for r in rows}
 
 
 def status_on(store, as_of: str) -> dict[str, tuple]:
@@ -108,15 +114,18 @@ def test_a_dated_deposit_wins_over_a_party_statement(world):
     assert status_on(world, "2012-02-02")["CCC"] == ("party", "accession", "2012-02-02")
 
 
-def test_a_non_party_statement_holds_on_and_before_its_date_only(world):
-    assert status_on(world, "2020-03-31")["DDD"][0] == "not-party"
-    assert status_on(world, "2019-01-01")["DDD"][0] == "not-party"
-    assert status_on(world, "2020-04-01")["DDD"][0] == "unknown"
+def test_a_non_party_statement_holds_before_its_date_and_is_known_on_it_after(world):
+    assert known_on(world, "2019-01-01")["DDD"] == ("not-party", "2020-03-31")
+    assert known_on(world, "2020-03-31")["DDD"] == ("not-party", "2020-03-31")
+    # after the list's date: still not a party as known on that day, until a recorded deposit
+    assert known_on(world, "2021-06-30")["DDD"] == ("not-party", "2020-03-31")
+    assert status_on(world, "2022-05-01")["DDD"] == ("party", "accession", "2022-05-01")
+    assert known_on(world, "2022-05-01")["DDD"] == ("party", None)
 
 
-def test_a_year_in_a_non_party_statement_holds_only_before_that_year_begins(world):
-    assert status_on(world, "2020-12-31")["GGG"][0] == "not-party"
-    assert status_on(world, "2021-01-01")["GGG"][0] == "unknown"
+def test_a_year_in_a_non_party_statement_is_known_on_that_year(world):
+    assert known_on(world, "2020-12-31")["GGG"] == ("not-party", "2021")
+    assert known_on(world, "2025-01-01")["GGG"] == ("not-party", "2021")
 
 
 def test_the_source_of_the_deciding_record_is_given(world):
