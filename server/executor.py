@@ -299,7 +299,7 @@ class QueryExecutor:
         cached = self.cache.get(request)
         if cached is not None:
             if isinstance(cached, RequestFailed):
-                raise cached
+                raise cached.with_traceback(None)  # a cached failure must not collect a traceback per raise
             return cached
         task, waiters = self._in_flight.get(request) or self._launch(request)
         waiters[0] += 1

@@ -20,6 +20,7 @@ non-empty one the worker parses the query for real and runs the text re-serialis
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -332,8 +333,39 @@ def check_services(query: str, allowlist: list[str]) -> None:
 
 
 def check(query: str, allowlist: list[str]) -> None:
-    """Every check of this module, in order: nesting, updates, SERVICE."""
-    check_nesting(query)
-    if looks_like_update(query):
-        raise Forbidden("read-only endpoint: SPARQL Update is not accepted here")
-    check_services(query, allowlist)
+    """Every check of this module, in order: nesting, updates, SERVICE (the verdict on a short text is
+    remembered, like its reading)."""
+    key = (query, tuple(allowlist))
+    known, refusal = remembered(query, allowlist)
+    if not known:
+        refusal = _judge(query, key[1])
+        if len(query) <= CACHED_UP_TO:
+            _VERDICTS[key] = refusal
+            while len(_VERDICTS) > 512:
+                _VERDICTS.popitem(last=False)
+    if refusal is not None:
+        raise refusal.with_traceback(None)  # a remembered refusal must not collect a traceback per raise
+
+
+#: verdicts on short texts, least recently used first out (at most 512 × 8 000 characters)
+_VERDICTS: OrderedDict[tuple[str, tuple[str, ...]], Forbidden | QueryTooComplex | None] = OrderedDict()
+
+
+def remembered(query: str, allowlist: list[str]) -> tuple[bool, Forbidden | QueryTooComplex | None]:
+    """(True, verdict) when this text was judged before — so a caller can skip a thread hop — else (False, None)."""
+    key = (query, tuple(allowlist))
+    if key in _VERDICTS:
+        _VERDICTS.move_to_end(key)
+        return True, _VERDICTS[key]
+    return False, None
+
+
+def _judge(query: str, allowlist: tuple[str, ...]) -> Forbidden | QueryTooComplex | None:
+    try:
+        check_nesting(query)
+        if looks_like_update(query):
+            raise Forbidden("read-only endpoint: SPARQL Update is not accepted here")
+        check_services(query, list(allowlist))
+    except (Forbidden, QueryTooComplex) as refusal:
+        return refusal
+    return None

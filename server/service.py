@@ -60,7 +60,8 @@ class QueryService:
             raise PayloadTooLarge(f"the query is longer than {self.settings.max_query_length} characters")
         if not query.strip():
             raise BadRequest("the query is empty")
-        if len(query) <= _CHECK_INLINE_UP_TO:
+        known, _ = query_guard.remembered(query, self.settings.service_allowlist)
+        if known or len(query) <= _CHECK_INLINE_UP_TO:  # a remembered verdict costs a dictionary look-up
             query_guard.check(query, self.settings.service_allowlist)
         else:
             await asyncio.to_thread(query_guard.check, query, self.settings.service_allowlist)
@@ -71,7 +72,7 @@ class QueryService:
         cached = self.executor.cache.get(request) if isinstance(self.executor, QueryExecutor) else None
         if cached is not None:  # answered from memory: nothing to wait for, nothing to watch
             if isinstance(cached, RequestFailed):
-                raise cached
+                raise cached.with_traceback(None)
             return cached
         if client is None:
             return await self.executor.execute(request)
