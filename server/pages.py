@@ -90,6 +90,14 @@ async def render(
     return response
 
 
+def respond(request: Request, body: bytes) -> HTMLResponse:
+    """A rendered page as a response (remembering a language chosen in the URL, as `render` does)."""
+    response = HTMLResponse(body)
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie("lang", language(request), max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
 #: what a page asks the service for: solutions as SPARQL JSON, graphs as N-Triples
 TABLE_FORMATS = "application/sparql-results+json, application/n-triples"
 

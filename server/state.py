@@ -6,12 +6,13 @@ the query service, typed, instead of reading `request.app.state` attributes by n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import Request
 
 from .catalogue import Catalogue
 from .dataset import ServedDataset
+from .page_cache import PageCache
 from .service import QueryService
 from .settings import Settings
 
@@ -23,6 +24,8 @@ class AppState:
     #: set by the app's lifespan, before the first request is served
     dataset: ServedDataset | None = None
     service: QueryService | None = None
+    #: rendered pages that depend on the data and the URL only
+    page_cache: PageCache = field(default_factory=PageCache)
 
 
 def state(request: Request) -> AppState:

@@ -8,6 +8,7 @@ point to it and the labels of its neighbours (the `describe` ready-made query). 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from functools import lru_cache
 
 from fastapi import APIRouter, Request
@@ -74,8 +75,10 @@ async def _rdf(request: Request, query: str, media_type: str, bindings: dict | N
     return answer.body
 
 
-async def _rows(request: Request, name: str, bindings: dict | None = None) -> list[Row]:
-    return await state(request).service.rows(internal_query(name), bindings, client=request)
+async def _rows(request: Request, name: str, bindings: dict | None = None, *, watch: bool = True) -> list[Row]:
+    """An internal query's rows; `watch=False` for a page build other requests may share (its first
+    requester going away must not stop it)."""
+    return await state(request).service.rows(internal_query(name), bindings, client=request if watch else None)
 
 
 async def _not_found(request: Request, iri: str) -> Response:
@@ -126,18 +129,25 @@ TREATY_TABLE = ("untoc", "tip-protocol", "smuggling-protocol", "actip")
 
 
 async def _entity_page(request: Request, iri: str) -> Response:
+    as_of = request.query_params.get("as_of") or "today"
+    key = ("entity", iri, pages.language(request), request.url.query, dt.date.today() if as_of == "today" else None)
+    body = await state(request).page_cache.get_or_build(key, lambda: _build_entity_page(request, iri, as_of))
+    return pages.respond(request, body)
+
+
+async def _build_entity_page(request: Request, iri: str, as_of: str) -> bytes:
     lang = pages.language(request)
     binding = {"_iri": Binding.iri(iri)}
     outgoing, incoming, source_rows = await asyncio.gather(
-        _rows(request, "entity-outgoing", binding),
-        _rows(request, "entity-incoming", binding),
-        _rows(request, "entity-sources", binding),
+        _rows(request, "entity-outgoing", binding, watch=False),
+        _rows(request, "entity-incoming", binding, watch=False),
+        _rows(request, "entity-sources", binding, watch=False),
     )
-    view = profile.build(iri, lang, outgoing, incoming, source_rows)
-    as_of = request.query_params.get("as_of") or "today"
+    # Shaping a large entity's facts is CPU work: in a thread, like rendering, so the event loop stays free.
+    view = await asyncio.to_thread(profile.build, iri, lang, outgoing, incoming, source_rows)
     if view["profiled"]:
         view["treaties"] = await _treaty_table(request, iri, as_of)
-    return await pages.render(
+    response = await pages.render(
         request,
         "entity.html",
         view=view,
@@ -145,6 +155,7 @@ async def _entity_page(request: Request, iri: str) -> Response:
         path=iri[len(BASE) :],
         alternates=[(s, m) for s, m in SUFFIXES.items() if s != ".html"],
     )
+    return response.body
 
 
 async def _treaty_table(request: Request, iri: str, as_of: str) -> list[dict]:
@@ -154,10 +165,7 @@ async def _treaty_table(request: Request, iri: str, as_of: str) -> list[dict]:
     table = []
     for instrument in TREATY_TABLE:  # one after another: a page asks the pool for one query at a time
         rows = await kg.service.rows(
-            query.body,
-            query.bindings({"instrument": instrument, "as_of": as_of}),
-            columns=query.column_names,
-            client=request,
+            query.body, query.bindings({"instrument": instrument, "as_of": as_of}), columns=query.column_names
         )
         row = next((r for r in rows if r["state"].value == iri), None)
         table.append({"instrument": instrument, "row": row})

@@ -24,14 +24,13 @@ SEARCH_LIMIT = 50
 
 
 async def _ready(request: Request, query_id: str, values: dict) -> list[Row]:
+    # No client watching: the home page is built once and shared by every request that waits for it.
     query = state(request).catalogue.get(query_id)
-    return await state(request).service.rows(
-        query.body, query.bindings(values), columns=query.column_names, client=request
-    )
+    return await state(request).service.rows(query.body, query.bindings(values), columns=query.column_names)
 
 
 async def _internal(request: Request, name: str, bindings: dict | None = None) -> list[Row]:
-    return await state(request).service.rows(internal_query(name), bindings, client=request)
+    return await state(request).service.rows(internal_query(name), bindings)
 
 
 async def _at_most(limit: int, *work):
@@ -52,6 +51,11 @@ def _value(row: Row, name: str, default=""):
 
 @router.get("/", name="home")
 async def home(request: Request) -> Response:
+    key = ("home", pages.language(request), request.url.query)
+    return pages.respond(request, await state(request).page_cache.get_or_build(key, lambda: _build_home(request)))
+
+
+async def _build_home(request: Request) -> bytes:
     lang = pages.language(request)
     text = request.query_params.get("q", "").strip()
     found, more = [], False
@@ -110,7 +114,7 @@ async def home(request: Request) -> Response:
         ],
         strings["chart_indonesia"],
     )
-    return await pages.render(
+    response = await pages.render(
         request,
         "home.html",
         counts={k: _value(counts, k) for k in counts},
@@ -124,6 +128,7 @@ async def home(request: Request) -> Response:
         plan_chart=plan_chart,
         indonesia_chart=indonesia_chart,
     )
+    return response.body
 
 
 @router.get("/docs", name="api_docs", include_in_schema=False)
