@@ -301,6 +301,10 @@ class QueryExecutor:
             if isinstance(cached, RequestFailed):
                 raise cached.with_traceback(None)  # a cached failure must not collect a traceback per raise
             return cached
+        return await self.run(request)
+
+    async def run(self, request: QueryRequest) -> QueryAnswer:
+        """Like `execute`, for a caller that has just looked in the cache itself."""
         task, waiters = self._in_flight.get(request) or self._launch(request)
         waiters[0] += 1
         try:

@@ -74,9 +74,12 @@ class QueryService:
             if isinstance(cached, RequestFailed):
                 raise cached.with_traceback(None)
             return cached
+        run = (
+            self.executor.run if cached is None and isinstance(self.executor, QueryExecutor) else self.executor.execute
+        )
         if client is None:
-            return await self.executor.execute(request)
-        return await _unless_disconnected(self.executor.execute(request), client)
+            return await run(request)
+        return await _unless_disconnected(run(request), client)
 
     def request(
         self,
