@@ -179,6 +179,7 @@ def build(iri: str, lang: str, outgoing: list[Row], incoming: list[Row], source_
     for fact in facts.values():
         fact.notes = _pick_note(fact.raw.get(NOTE, []), lang)
         fact.date = next((fact.raw[p][0].value for p in DATE_PROPERTIES if fact.raw.get(p)), "")
+    _mark_competitors(facts)
 
     groups = []
     placed: set[str] = set()
@@ -220,6 +221,25 @@ def build(iri: str, lang: str, outgoing: list[Row], incoming: list[Row], source_
             if BP + "TipReportRanking" in f.classes and f.rank != "deprecated"
         )
     return view
+
+
+SIGNATURE = BP + "Signature"
+CONSENTS = {BP + c for c in ("Ratification", "Accession", "Acceptance", "Approval", "Succession", "ConsentToBeBound")}
+
+
+def _mark_competitors(facts: dict[str, Fact]) -> None:
+    """A record with no rank that competes with a preferred record of the same act (a signature, or a consent
+    to be bound, of the same instrument) is shown as a competing record, never as a second event."""
+
+    def act(fact: Fact) -> tuple | None:
+        kind = "signature" if SIGNATURE in fact.classes else "consent" if fact.classes & CONSENTS else None
+        instrument = fact.raw.get(BP + "instrument")
+        return (kind, instrument[0].value) if kind and instrument else None
+
+    preferred = {act(f) for f in facts.values() if f.rank == "preferred"} - {None}
+    for fact in facts.values():
+        if fact.rank is None and act(fact) in preferred:
+            fact.rank = "normal"
 
 
 def _summary(facts: dict[str, Fact], outgoing: list[Row], lang: str) -> dict:

@@ -136,3 +136,24 @@ def test_void_describes_the_dataset(client):
     assert len(list(g.objects(dataset, URIRef("http://purl.org/dc/terms/source")))) > 100
     linkset = next(g.objects(dataset, VOID.subset))
     assert int(g.value(linkset, VOID.triples)) > 40
+
+
+def test_a_state_page_is_a_profile_with_its_treaty_table_and_competing_records_marked(client):
+    page = client.get("/id/state/AFG", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    html = page.text
+    for section in ('id="summary"', 'id="treaty-table"', 'id="references"', 'id="all-triples"'):
+        assert section in html
+    # the TIP accession's two records: the depositary's is preferred, the other is shown as competing
+    assert "rank-preferred" in html and "rank-normal" in html
+    assert 'data-instrument="tip-protocol"' in html
+    on_a_date = client.get("/id/state/AFG", params={"as_of": "2010-01-01"}, headers={"accept": "text/html"})
+    assert on_a_date.status_code == 200 and on_a_date.text != html
+    indonesian = client.get("/id/state/AFG", params={"lang": "id"}, headers={"accept": "text/html"})
+    assert "Perjanjian" in indonesian.text and "Rujukan" in indonesian.text
+
+
+def test_search_finds_an_organisation_by_its_acronym_first(client):
+    page = client.get("/", params={"q": "IOM"}, headers={"accept": "text/html"})
+    first = page.text.split('id="search-results"', 1)[1].split("</a>", 1)[0]
+    assert "International Organization for Migration" in first

@@ -6,6 +6,7 @@ answers /health quickly. Every connection goes to 127.0.0.1 only (our own server
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -514,3 +515,34 @@ def test_an_empty_data_folder_is_served_with_a_warning(tmp_path, caplog):
     with caplog.at_level("WARNING", logger="balikg"):
         prepare(Settings(data_dir=tmp_path / "empty", store_dir=tmp_path / "stores"))
     assert any("holds no data files" in record.getMessage() for record in caplog.records)
+
+
+def test_a_request_never_waits_for_a_worker_longer_than_its_time_limit(store_cache):
+    from server.dataset import prepare
+    from server.errors import Saturated
+    from server.executor import QueryExecutor
+    from server.query import QueryRequest
+    from server.settings import Settings
+
+    directory = prepare(Settings(store_dir=store_cache)).directory
+    runaway = QueryRequest("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } # runaway")
+
+    async def run():
+        executor = QueryExecutor(directory, workers=1, timeout=1.5)
+        await executor.start()
+        try:
+            blocker = asyncio.ensure_future(executor.execute(runaway))
+            await asyncio.sleep(0.2)
+            started = time.monotonic()
+            with pytest.raises(Saturated, match="no query worker became free within 1.5 s") as refused:
+                await executor.execute(QueryRequest("ASK { ?s ?p ?o } # waits"))
+            waited = time.monotonic() - started
+            with contextlib.suppress(Exception):
+                await blocker
+        finally:
+            await executor.stop()
+        return waited, refused.value
+
+    waited, refused = asyncio.run(run())
+    assert waited < 2.0
+    assert refused.status == 503 and refused.headers["Retry-After"]

@@ -228,3 +228,21 @@ def test_the_lexer_finds_every_service_call_the_engine_makes():
                     print("missed:", repr(query))
     assert engine_called > 100, "the fuzz must reach the engine's SERVICE often enough to mean something"
     assert missed == 0
+
+
+# ---- the federation layer, on its own ------------------------------------------------------------------
+
+
+def test_with_an_allowlist_the_real_parse_refuses_what_the_lexer_might_miss():
+    from server.federation import checked_text
+
+    allowed = "http://allowed.example/sparql"
+    # Whatever the lexer makes of it, the parse sees the SERVICE and its endpoint.
+    hidden = f"PREFIX : <{EVIL}> SELECT ?s WHERE {{ ?a ?b ?c FILTER(1<2)SERVICE:#>\n{{ ?s ?p ?o }} }}"
+    with pytest.raises(Forbidden, match="not allowed"):
+        checked_text(hidden, [allowed])
+    with pytest.raises(Forbidden, match="not allowed"):
+        checked_text("SELECT ?s WHERE { ?a ?b ?c . SERVICE ?where { ?s ?p ?o } }", [allowed])
+    text = checked_text(f"SELECT ?s WHERE {{ ?a ?b ?c . SERVICE <{allowed}> {{ ?s ?p ?o }} }}", [allowed])
+    assert f"SERVICE <{allowed}>" in text
+    assert ox.Store().query(text.replace(f"SERVICE <{allowed}>", "")) is not None  # it is SPARQL the engine parses
