@@ -87,3 +87,17 @@ def client(store_cache):
     app = create_app(settings, dataset=prepare(settings), catalogue=Catalogue())
     with TestClient(app, base_url="http://127.0.0.1") as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def data():
+    """The shipped data files parsed by rdflib (no ontology, no store): for tests that read the Turtle as
+    written, not as the engines see it."""
+    from rdflib import Graph
+
+    from server.datafiles import DEFAULT_DATA_DIR
+
+    graph = Graph()
+    for path in sorted(DEFAULT_DATA_DIR.glob("*.ttl")):
+        graph.parse(path)
+    return graph

@@ -7,11 +7,11 @@ import re
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Graph, Namespace, URIRef
+from rdflib import Namespace, URIRef
 from rdflib.namespace import RDF, XSD
 
 from server.catalogue import Catalogue
-from server.datafiles import DEFAULT_DATA_DIR, QUERIES_DIR
+from server.datafiles import QUERIES_DIR
 
 BP = Namespace("https://w3id.org/bali-process-kg/def#")
 QB = Namespace("http://purl.org/linked-data/cube#")
@@ -19,14 +19,6 @@ SDMX = Namespace("http://purl.org/linked-data/sdmx/2009/dimension#")
 WIKIBASE = Namespace("http://wikiba.se/ontology#")
 ID = "https://w3id.org/bali-process-kg/id/"
 CATALOGUE = Catalogue()
-
-
-@pytest.fixture(scope="module")
-def data() -> Graph:
-    graph = Graph()
-    for path in sorted(DEFAULT_DATA_DIR.glob("*.ttl")):
-        graph.parse(path)
-    return graph
 
 
 def _rows(loaded, query_id, **values):

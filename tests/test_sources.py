@@ -7,11 +7,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
-import pytest
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF
-
-from server.datafiles import DEFAULT_DATA_DIR
 
 BP = Namespace("https://w3id.org/bali-process-kg/def#")
 KINDS = {BP.PrimaryRecordSource, BP.OfficialSource, BP.ScholarlySource, BP.PressSource, BP.OtherSource}
@@ -42,14 +39,6 @@ CHAT_SHARE_MARKERS = (
 def _percent(part: int, whole: int) -> int:
     """Rounded half up, as SPARQL's ROUND does (Python's round() rounds half to even)."""
     return (200 * part + whole) // (2 * whole)
-
-
-@pytest.fixture(scope="module")
-def data() -> Graph:
-    graph = Graph()
-    for path in sorted(DEFAULT_DATA_DIR.glob("*.ttl")):
-        graph.parse(path)
-    return graph
 
 
 def _cited(data: Graph) -> set[URIRef]:
