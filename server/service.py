@@ -69,14 +69,15 @@ class QueryService:
     async def answer(self, request: QueryRequest, *, client: Request | None = None) -> QueryAnswer:
         """Check, then run `request`; with `client`, stop the query if that client goes away."""
         await self.check(request.query)
-        cached = self.executor.cache.get(request) if isinstance(self.executor, QueryExecutor) else None
-        if cached is not None:  # answered from memory: nothing to wait for, nothing to watch
-            if isinstance(cached, RequestFailed):
-                raise cached.with_traceback(None)
-            return cached
-        run = (
-            self.executor.run if cached is None and isinstance(self.executor, QueryExecutor) else self.executor.execute
-        )
+        if isinstance(self.executor, QueryExecutor):
+            cached = self.executor.cache.get(request)
+            if cached is not None:  # answered from memory: nothing to wait for, nothing to watch
+                if isinstance(cached, RequestFailed):
+                    raise cached.with_traceback(None)
+                return cached
+            run = self.executor.run  # the cache was just consulted
+        else:
+            run = self.executor.execute
         if client is None:
             return await run(request)
         return await _unless_disconnected(run(request), client)
