@@ -157,3 +157,42 @@ def test_search_finds_an_organisation_by_its_acronym_first(client):
     page = client.get("/", params={"q": "IOM"}, headers={"accept": "text/html"})
     first = page.text.split('id="search-results"', 1)[1].split("</a>", 1)[0]
     assert "International Organization for Migration" in first
+
+
+def test_a_gallery_card_opens_runnable_on_its_documented_example(client):
+    page = client.get("/queries/tip-tiers", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert 'id="results"' in page.text and 'id="query-error"' not in page.text
+    example = next(p.example for p in client.app.state.kg.catalogue.get("tip-tiers").params if p.name == "year")
+    assert f'value="{example}"' in page.text
+    assert 'id="download-hint"' in page.text
+
+
+def test_pages_say_how_to_cite_and_describe_themselves_for_search_engines(client):
+    import json as jsonlib
+
+    for path, kind in (("/", "Dataset"), ("/id/state/IDN", "Country"), ("/id/org/IOM", "Organization")):
+        html = client.get(path, headers={"accept": "text/html"}).text
+        block = html.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
+        assert jsonlib.loads(block)["@type"] == kind
+        assert 'id="cite"' in html and "Bali Process Knowledge Graph" in html
+    bib = client.get("/cite.bib")
+    assert bib.status_code == 200 and bib.text.startswith("@misc{bali_process_kg,")
+    csl = client.get("/cite.json").json()
+    assert csl[0]["type"] == "dataset" and csl[0]["URL"] == "https://w3id.org/bali-process-kg/"
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/sparql", "/docs", "/id/state/IDN", "/queries", "/queries/members", "/def", "/shapes", "/dumps/"]
+)
+def test_no_page_loads_a_script_style_font_or_image_from_another_host(client, path):
+    import re
+
+    html = client.get(path, headers={"accept": "text/html"}).text
+    for tag, _attribute, value in re.findall(
+        r"<(script|link|img|source|iframe)\b[^>]*?\b(src|href)=\"([^\"]*)\"", html
+    ):
+        assert value.startswith("/") and not value.startswith("//"), (path, tag, value)
+    for static in re.findall(r'href="(/static/[^"]+\.css)"', html):
+        css = client.get(static).text
+        assert not re.search(r"url\((['\"]?)(https?:)?//", css), static

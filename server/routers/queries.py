@@ -141,6 +141,9 @@ async def _query_page(
     lang = pages.language(request)
     table = failure = None
     missing = [p for p in query.params if p.required and p.default is None and not values.get(p.name)]
+    if error is None and missing and not values:  # a card opened from the gallery: run it on its examples
+        values = {p.name: p.example for p in missing}
+        missing = []
     if error is not None:
         failure = error
     elif not missing:

@@ -14,7 +14,7 @@ from functools import lru_cache
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from .. import charts, context, formats, negotiation, pages, profile, results
+from .. import charts, citation, context, formats, negotiation, pages, profile, results
 from ..datafiles import BASE, ONTOLOGY_GRAPH, SHAPES_FILE
 from ..errors import NotAcceptable
 from ..query import Binding, is_absolute_iri
@@ -130,7 +130,7 @@ TREATY_TABLE = ("untoc", "tip-protocol", "smuggling-protocol", "actip")
 
 async def _entity_page(request: Request, iri: str) -> Response:
     as_of = request.query_params.get("as_of") or "today"
-    key = ("entity", iri, pages.language(request), request.url.query, dt.date.today() if as_of == "today" else None)
+    key = ("entity", iri, pages.language(request), request.url.query, dt.date.today())
     body = await state(request).page_cache.get_or_build(key, lambda: _build_entity_page(request, iri, as_of))
     return pages.respond(request, body)
 
@@ -154,6 +154,14 @@ async def _build_entity_page(request: Request, iri: str, as_of: str) -> bytes:
         as_of=as_of,
         path=iri[len(BASE) :],
         alternates=[(s, m) for s, m in SUFFIXES.items() if s != ".html"],
+        cite=citation.text(state(request).dataset.version, iri),
+        jsonld=citation.entity_jsonld(
+            iri,
+            view["name"],
+            {r["o"].value for r in outgoing if r["p"].value == profile.RDF_TYPE},
+            view["wikidata"],
+            state(request).dataset.version,
+        ),
     )
     return response.body
 

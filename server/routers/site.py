@@ -4,11 +4,12 @@ dumps at /dumps/, and the dataset description at /.well-known/void."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
-from .. import charts, formats, negotiation, pages, results, void
+from .. import charts, citation, formats, negotiation, pages, results, void
 from ..errors import NotFound
 from ..query import Binding
 from ..service import Row
@@ -51,7 +52,7 @@ def _value(row: Row, name: str, default=""):
 
 @router.get("/", name="home")
 async def home(request: Request) -> Response:
-    key = ("home", pages.language(request), request.url.query)
+    key = ("home", pages.language(request), request.url.query, dt.date.today())
     return pages.respond(request, await state(request).page_cache.get_or_build(key, lambda: _build_home(request)))
 
 
@@ -127,8 +128,24 @@ async def _build_home(request: Request) -> bytes:
         law_chart=law_chart,
         plan_chart=plan_chart,
         indonesia_chart=indonesia_chart,
+        cite=citation.text(state(request).dataset.version),
+        jsonld=citation.dataset_jsonld(state(request).dataset.version, str(request.base_url)),
     )
     return response.body
+
+
+@router.get("/cite.bib", name="cite_bibtex")
+async def cite_bibtex(request: Request) -> Response:
+    """How to cite the dataset, as BibTeX (made from CITATION.cff and the served data version)."""
+    return Response(citation.bibtex(state(request).dataset.version), media_type="application/x-bibtex; charset=utf-8")
+
+
+@router.get("/cite.json", name="cite_csl")
+async def cite_csl(request: Request) -> Response:
+    """How to cite the dataset, as CSL-JSON (for Zotero and citation processors)."""
+    return Response(
+        citation.csl_json(state(request).dataset.version), media_type="application/vnd.citationstyles.csl+json"
+    )
 
 
 @router.get("/docs", name="api_docs", include_in_schema=False)
