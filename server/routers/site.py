@@ -87,8 +87,9 @@ async def _build_home(request: Request) -> bytes:
     strings = {k: v.get(lang, v["en"]) for k, v in pages.STRINGS.items()}
     parties_chart = charts.parties_over_time(series, strings["chart_parties"], band_label=strings["thesis_period"])
     statuses = {}
-    for row in status_rows:
-        statuses[_value(row, "status")] = statuses.get(_value(row, "status"), 0) + 1
+    for row in status_rows:  # member states, as the chart's title says (territories are counted elsewhere)
+        if "/id/state/" in _value(row, "state"):
+            statuses[_value(row, "status")] = statuses.get(_value(row, "status"), 0) + 1
     status_chart = charts.bars(sorted(statuses.items(), key=lambda kv: -kv[1]), strings["chart_status"])
     kinds: dict[str, set] = {}
     for row in laws:

@@ -1,0 +1,40 @@
+"""Both languages all the way: every interface string a template uses exists, in English and in Indonesian."""
+
+import re
+from pathlib import Path
+
+import yaml
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "server" / "templates"
+STRINGS = yaml.safe_load((TEMPLATES / "strings.yaml").read_text(encoding="utf-8"))
+
+
+def test_every_string_has_an_english_and_an_indonesian_text():
+    untranslated = sorted(key for key, texts in STRINGS.items() if not (texts.get("en") and texts.get("id")))
+    assert untranslated == []
+
+
+def test_every_string_a_template_uses_is_defined():
+    used = set()
+    for template in TEMPLATES.glob("*.html"):
+        used |= set(re.findall(r"\bt\.([a-z_]+)\b", template.read_text(encoding="utf-8")))
+        used |= set(re.findall(r"\bt\['([a-z_]+)'\]", template.read_text(encoding="utf-8")))
+    assert sorted(used - set(STRINGS)) == []
+
+
+def test_strings_built_from_values_exist_for_every_value():
+    # entity.html builds keys from data values: statuses, ranks and the treaty table's instruments
+    for key in (
+        "status_party",
+        "status_not_party",
+        "status_signatory",
+        "status_unknown",
+        "rank_preferred",
+        "rank_normal",
+        "rank_deprecated",
+        "instrument_untoc",
+        "instrument_tip_protocol",
+        "instrument_smuggling_protocol",
+        "instrument_actip",
+    ):
+        assert key in STRINGS
