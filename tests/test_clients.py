@@ -223,3 +223,99 @@ def test_pandas_reads_a_ready_made_query_typed_through_its_csvw_metadata(live_se
     assert [c["datatype"] for c in columns] == ["integer", "integer", "integer"]
     assert table["cumulative_parties"].is_monotonic_increasing and table["year"].min() >= 2000
     assert int(table["new_parties"].sum()) == int(table["cumulative_parties"].iloc[-1])
+
+
+# ---- Comunica (JavaScript), and every client's answers against the query service in-process ---------------
+
+import json as _json  # noqa: E402
+import os as _os  # noqa: E402
+import shutil as _shutil  # noqa: E402
+import subprocess as _subprocess  # noqa: E402
+from pathlib import Path as _Path  # noqa: E402
+
+CLIENTS = _Path(__file__).parent / "clients"
+COMUNICA = CLIENTS / "node_modules" / "@comunica" / "query-sparql"
+needs_comunica = pytest.mark.skipif(
+    not (COMUNICA.exists() and _shutil.which("node")) and not _os.environ.get("BALIKG_REQUIRE_CLIENTS"),
+    reason="Comunica is not installed (.ci/run installs it with npm and sets BALIKG_REQUIRE_CLIENTS)",
+)
+MATRIX = {
+    "select": QUERY,
+    "ask": ASK,
+    "construct": CONSTRUCT,
+    "describe": DESCRIBE,
+}
+
+
+@pytest.fixture(scope="module")
+def in_process(protocol_data_dir, store_cache):
+    """The same data as the live server, queried through the query service in this process."""
+    import asyncio
+
+    from server.dataset import prepare
+    from server.executor import LocalExecutor
+    from server.service import QueryService
+    from server.settings import Settings
+    from server.store import OxigraphStore
+
+    settings = Settings(data_dir=protocol_data_dir, store_dir=store_cache)
+    service = QueryService(LocalExecutor(OxigraphStore(prepare(settings).directory)), settings)
+
+    def run(query: str, media_type: str):
+        return asyncio.run(service.answer(service.request(query, media_type=media_type)))
+
+    return run
+
+
+def _rows_in_process(in_process, query: str) -> set:
+    from server.service import rows_of
+
+    return {
+        frozenset((k, v.value) for k, v in row.items())
+        for row in rows_of(in_process(query, "application/sparql-results+json"))
+    }
+
+
+def _graph_in_process(in_process, query: str) -> Graph:
+    return Graph().parse(data=in_process(query, "application/n-triples").body, format="nt")
+
+
+@needs_comunica
+@pytest.mark.parametrize("form", list(MATRIX))
+def test_comunica_answers_like_the_query_service(live_server, in_process, form):
+    query = MATRIX[form]
+    kind = {"select": "select", "ask": "ask"}.get(form, "graph")
+    done = _subprocess.run(
+        ["node", str(CLIENTS / "comunica.mjs"), live_server + "/sparql", kind, query],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=CLIENTS,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    answer = _json.loads(done.stdout)
+    if kind == "select":
+        got = {frozenset((k, v["value"]) for k, v in row.items()) for row in answer["rows"]}
+        assert got == _rows_in_process(in_process, query) != set()
+    elif kind == "ask":
+        assert answer["boolean"] is _json.loads(in_process(query, "application/sparql-results+json").body)["boolean"]
+    else:
+        got = {tuple(term["value"] for term in triple) for triple in answer["triples"]}
+        expected = {
+            (str(s), str(p), str(o))
+            for s, p, o in _graph_in_process(in_process, query)
+            if not any(type(x).__name__ == "BNode" for x in (s, o))
+        }
+        assert expected and got == expected
+
+
+def test_sparqlwrapper_answers_like_the_query_service(live_server, in_process):
+    converted = _wrapper(live_server, QUERY, JSON).query().convert()
+    got = {frozenset((k, v["value"]) for k, v in row.items()) for row in converted["results"]["bindings"]}
+    assert got == _rows_in_process(in_process, QUERY)
+    body = _wrapper(live_server, CONSTRUCT, TURTLE).query().response.read()
+    from rdflib.compare import isomorphic
+
+    assert isomorphic(Graph().parse(data=body, format="turtle"), _graph_in_process(in_process, CONSTRUCT))
+    converted = _wrapper(live_server, ASK, JSON).query().convert()
+    assert converted["boolean"] is _json.loads(in_process(ASK, "application/sparql-results+json").body)["boolean"]
