@@ -3,8 +3,8 @@
 Built once from the ontology file: every `bp:` property gets its local name (object properties are typed
 `@id`, so their values are IRIs; dates keep their XSD type), plus the reused terms the data relies on
 (labels and notes by language, sources, Wikidata links, ORG memberships, ranks). Served at `/context.jsonld`
-and embedded in the compact JSON-LD of entity documents (`/id/….jsonld`), so a JSON tool needs no RDF
-library to read them. Compaction uses rdflib's JSON-LD writer, imported only when a document is compacted.
+and embedded in the compact JSON-LD of entity documents (`/id/….jsonld`) and of the JSON-LD dump, so a
+JSON tool needs no RDF library to read them. Compaction uses rdflib's JSON-LD writer, imported only when a document is compacted.
 """
 
 from __future__ import annotations
@@ -80,3 +80,12 @@ def compact(n_triples: bytes) -> bytes:
 
     graph = Graph().parse(data=n_triples, format="nt")
     return graph.serialize(format="json-ld", context=context(), auto_compact=True).encode("utf-8")
+
+
+def compact_quads(n_quads: bytes) -> bytes:
+    """N-Quads as compact JSON-LD, one `@graph` per named graph, with the context embedded (for the dump)."""
+    from rdflib import Dataset
+
+    dataset = Dataset()
+    dataset.parse(data=n_quads, format="nquads")
+    return dataset.serialize(format="json-ld", context=context(), auto_compact=True).encode("utf-8")

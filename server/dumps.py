@@ -1,6 +1,7 @@
 """Dumps: serialises a loaded graph in the formats offered for download and by `balikg export`.
 
-Triple formats (Turtle, N-Triples, RDF/XML) carry the default graph as queries see it: the union of the
+JSON-LD is compact, with the context of `context` (short names such as `label`, `iso3`, `party`). Triple
+formats (Turtle, N-Triples, RDF/XML) carry the default graph as queries see it: the union of the
 data graphs and the ontology. Quad formats (TriG, N-Quads, JSON-LD) keep the served named graphs (data
 graphs and ontology), so a dump can be loaded back graph for graph. The shapes are published as their own
 file, not in the dumps.
@@ -30,6 +31,10 @@ PREFIXES = {
 def dump(loaded: LoadedGraph, fmt: str) -> bytes:
     """Serialise the graph in `fmt` (a name of `formats.DUMP_FORMATS`)."""
     spec = DUMP_FORMATS[fmt]
+    if fmt == "jsonld":  # compact, with the project's JSON-LD context, named graphs kept
+        from .context import compact_quads
+
+        return compact_quads(ox.serialize(loaded.served_quads(), format=ox.RdfFormat.N_QUADS))
     prefixes = PREFIXES if spec.rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
     if spec.keeps_graphs:
         return ox.serialize(loaded.served_quads(), format=spec.rdf_format, prefixes=prefixes)

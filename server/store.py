@@ -26,7 +26,7 @@ import pyoxigraph as ox
 from .errors import QuerySyntaxError
 
 #: bumped whenever what `dataset.write_store_dir` writes changes, so cached store directories are not reused
-STORE_FORMAT = 3
+STORE_FORMAT = 4
 QUADS_FILE = "graph.nq"
 OXIGRAPH_DIR = "oxigraph"
 META_FILE = "meta.json"

@@ -196,3 +196,19 @@ def test_no_page_loads_a_script_style_font_or_image_from_another_host(client, pa
     for static in re.findall(r'href="(/static/[^"]+\.css)"', html):
         css = client.get(static).text
         assert not re.search(r"url\((['\"]?)(https?:)?//", css), static
+
+
+def test_the_json_ld_dump_is_compact_and_holds_the_same_quads_as_the_n_quads_dump(loaded_graph):
+    import json as jsonlib
+
+    from rdflib import Dataset
+
+    from server.dumps import dump
+
+    compact = dump(loaded_graph, "jsonld")
+    document = jsonlib.loads(compact)
+    assert document["@context"]["iso3"] == "https://w3id.org/bali-process-kg/def#iso3"
+    from_json = Dataset().parse(data=compact, format="json-ld")
+    from_nquads = Dataset().parse(data=dump(loaded_graph, "nq"), format="nquads")
+    assert {str(g.identifier) for g in from_json.graphs()} == {str(g.identifier) for g in from_nquads.graphs()}
+    assert len(list(from_json.quads())) == len(list(from_nquads.quads()))

@@ -261,8 +261,9 @@ def in_process(protocol_data_dir, store_cache):
     settings = Settings(data_dir=protocol_data_dir, store_dir=store_cache)
     service = QueryService(LocalExecutor(OxigraphStore(prepare(settings).directory)), settings)
 
-    def run(query: str, media_type: str):
-        return asyncio.run(service.answer(service.request(query, media_type=media_type)))
+    def run(query: str, media_type: str, bindings=None, columns=None):
+        request = service.request(query, media_type=media_type, bindings=bindings, columns=columns)
+        return asyncio.run(service.answer(request))
 
     return run
 
@@ -319,3 +320,30 @@ def test_sparqlwrapper_answers_like_the_query_service(live_server, in_process):
     assert isomorphic(Graph().parse(data=body, format="turtle"), _graph_in_process(in_process, CONSTRUCT))
     converted = _wrapper(live_server, ASK, JSON).query().convert()
     assert converted["boolean"] is _json.loads(in_process(ASK, "application/sparql-results+json").body)["boolean"]
+
+
+def test_rdflib_sparqlstore_triples_and_len_agree_with_the_query_service(live_server, in_process):
+    graph = Graph(store=SPARQLStore(live_server + "/sparql"))
+    idn = URIRef(IDN)
+    remote = set(graph.triples((idn, None, None)))
+    local = {
+        (s, p, o)
+        for s, p, o in _graph_in_process(in_process, f"CONSTRUCT {{ <{IDN}> ?p ?o }} WHERE {{ <{IDN}> ?p ?o }}")
+    }
+    assert remote == local and remote
+    count = _json.loads(
+        in_process("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "application/sparql-results+json").body
+    )
+    assert len(graph) == int(count["results"]["bindings"][0]["n"]["value"])
+
+
+def test_pandas_rows_equal_the_query_service_rows(live_server, in_process):
+    import pandas
+
+    from server.catalogue import Catalogue
+
+    query = Catalogue().get("parties-over-time")
+    table = pandas.read_csv(live_server + "/queries/parties-over-time.csv?instrument=untoc", dtype="string")
+    local = in_process(query.body, "text/csv", query.bindings({"instrument": "untoc"}), query.column_names)
+    local = local.body.decode()
+    assert table.to_csv(index=False, lineterminator="\r\n") == local
