@@ -58,7 +58,13 @@ class NotFound(RequestFailed):
 
 
 class MethodNotAllowed(RequestFailed):
+    """A method the endpoint does not take; the answer names the ones it does."""
+
     status = 405
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Allow": "GET, POST, OPTIONS"}
 
 
 class NotAcceptable(RequestFailed):

@@ -107,11 +107,9 @@ def by_name(name: str) -> tuple[str, ...] | None:
     return (alias,) if alias else None
 
 
-def by_suffix(path: str, allowed: list[str] | None = None) -> tuple[str, str | None]:
+def by_suffix(path: str) -> tuple[str, str | None]:
     """Split a format suffix off a path: (path without it, media type), or (path, None) if none matches."""
     for fmt in FORMATS:
-        if allowed is not None and fmt.media_type not in allowed:
-            continue
         for name in fmt.names:
             if path.endswith("." + name):
                 return path[: -len(name) - 1], fmt.media_type

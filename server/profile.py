@@ -53,7 +53,8 @@ GROUP_ORDER = [
 DATE_PROPERTIES = [BP + "date", BP + "startDate", BP + "dateEnacted", BP + "reportYear", BP + "asOf"]
 
 
-def _label(value: Term | None, en: Term | None, id_: Term | None, lang: str) -> str | None:
+def _label(en: Term | None, id_: Term | None, lang: str) -> str | None:
+    """The label in the page's language, else the English one."""
     if lang == "id" and id_ is not None:
         return id_.value
     return en.value if en is not None else None
@@ -63,7 +64,7 @@ def show(value: Term, lang: str, en: Term | None = None, id_: Term | None = None
     """A value as a page shows it: its label (or short form), a link only for http(s) IRIs."""
     if value.type == "uri":
         return {
-            "text": _label(value, en, id_, lang) or short(value.value),
+            "text": _label(en, id_, lang) or short(value.value),
             "href": link_for(value.value, lang),
             "iri": value.value,
             "lang": None,
@@ -72,7 +73,7 @@ def show(value: Term, lang: str, en: Term | None = None, id_: Term | None = None
 
 
 def _property_label(row: Row, lang: str) -> str:
-    return _label(row["p"], row.get("p_en"), row.get("p_id"), lang) or short(row["p"].value)
+    return _label(row.get("p_en"), row.get("p_id"), lang) or short(row["p"].value)
 
 
 @dataclass
@@ -107,7 +108,7 @@ class References:
     def __init__(self, rows: list[Row], lang: str):
         self._meta = {}
         for row in rows:
-            kind = _label(None, row.get("kind_label_en"), row.get("kind_label_id"), lang) or ""
+            kind = _label(row.get("kind_label_en"), row.get("kind_label_id"), lang) or ""
             self._meta[row["source"].value] = (
                 row["title"].value if "title" in row else row["source"].value,
                 row["publisher"].value if "publisher" in row else "",

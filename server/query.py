@@ -9,7 +9,7 @@ key); `QueryAnswer` is a serialised answer. Failures are not values: they are th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import pyoxigraph as ox
@@ -92,8 +92,6 @@ class QueryAnswer:
     body: bytes
     count: int
     truncated: bool = False
-    #: filled in by the executor when the answer came from the cache
-    cached: bool = field(default=False, compare=False)
 
 
 _ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>\"{}|^`\\]*")

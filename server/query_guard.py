@@ -240,11 +240,6 @@ def lex(query: str) -> Reading:
     return Reading(tuple(found), depth)
 
 
-def tokens(query: str) -> list[Token]:
-    """The query's significant tokens (no whitespace or comments), after escape decoding."""
-    return list(read(query).tokens)
-
-
 def looks_like_update(query: str) -> bool:
     """True when the first keyword after the prologue (BASE / PREFIX) is an update operation."""
     toks = read(query).tokens

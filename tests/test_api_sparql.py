@@ -344,3 +344,11 @@ def test_workers_killed_from_outside_are_replaced_without_failing_a_request(stri
     time.sleep(0.2)
     answers = [httpx.post(base + "/sparql", data={"query": f"ASK {{}} # {i}"}, timeout=60) for i in range(4)]
     assert [a.status_code for a in answers] == [200] * 4
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_other_methods_are_405_naming_the_allowed_ones(live_server, method):
+    r = httpx.request(method, live_server + "/sparql", content="ASK {}")
+    assert r.status_code == 405
+    assert r.headers["allow"] == "GET, POST, OPTIONS"
+    assert f"{method} is not supported" in r.text

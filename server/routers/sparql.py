@@ -254,10 +254,4 @@ async def sparql(request: Request) -> Response:
 
 @router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
 async def sparql_wrong_method(request: Request) -> Response:
-    error = MethodNotAllowed(f"{request.method} is not supported: query with GET or POST")
-    return Response(
-        error.message + "\n",
-        status_code=405,
-        media_type="text/plain; charset=utf-8",
-        headers={"Allow": "GET, POST, OPTIONS"},
-    )
+    raise MethodNotAllowed(f"{request.method} is not supported: query with GET or POST")
