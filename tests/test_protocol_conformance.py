@@ -94,8 +94,7 @@ def test_query_dataset_full(endpoint):
         f"  GRAPH ?g2 {{ <{DATA}data2.rdf> a ?type }}\n}}"
     )
     r = httpx.post(
-        f"{endpoint}/sparql?default-graph-uri={D}data3.rdf&named-graph-uri={D}data1.rdf"
-        f"&named-graph-uri={D}data2.rdf",
+        f"{endpoint}/sparql?default-graph-uri={D}data3.rdf&named-graph-uri={D}data1.rdf&named-graph-uri={D}data2.rdf",
         content=q,
         headers={"content-type": "application/sparql-query"},
     )
