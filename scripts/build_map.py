@@ -177,7 +177,7 @@ class Projector:
 
 
 def simplify(points: list[tuple[float, float]], tolerance: float) -> list[tuple[float, float]]:
-    """Douglas–Peucker on a closed ring (iterative; the first point is kept)."""
+    """Douglas–Peucker on a closed ring whose last point repeats the first (iterative; both are kept)."""
     if len(points) < 4:
         return points
     keep = [False] * len(points)
