@@ -373,7 +373,9 @@ def main(argv: list[str] | None = None) -> int:
         encoding="utf-8",
     )
     size = (args.out / "countries.json").stat().st_size
-    print(f"wrote {args.out / 'countries.json'} ({size} bytes): {len(data['shapes'])} shapes, {len(data['points'])} points")
+    print(
+        f"wrote {args.out / 'countries.json'} ({size} bytes): {len(data['shapes'])} shapes, {len(data['points'])} points"
+    )
     return 0
 
 

@@ -128,9 +128,7 @@ def test_the_api_documentation_works_offline(page, live_server):
     assert elsewhere == []
 
 
-def test_the_map_renders_in_both_languages_and_links_to_profiles_with_no_request_leaving_the_machine(
-    page, live_server
-):
+def test_the_map_renders_in_both_languages_and_links_to_profiles_with_no_request_leaving_the_machine(page, live_server):
     elsewhere = _collect_requests(page, live_server)
     page.goto(live_server + "/?lang=en")
     page.click("#nav-map")

@@ -151,7 +151,9 @@ async def map_page(request: Request) -> Response:
             "map.html",
             values=values,
             views=VIEWS,
-            instruments=next(p.enum for p in state(request).catalogue.get("treaty-status").params if p.name == "instrument"),
+            instruments=next(
+                p.enum for p in state(request).catalogue.get("treaty-status").params if p.name == "instrument"
+            ),
             **drawn,
         )
         return response.body
