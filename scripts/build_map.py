@@ -4,7 +4,8 @@
     python scripts/build_map.py                      # npm pack world-atlas@VERSION into a temporary folder
     python scripts/build_map.py --package DIR        # an unpacked world-atlas package already on disk
 
-Build time only (the app reads the generated file, which is committed): needs `npm` and PyPI `pycountry`,
+Build time only (the app reads the generated file, which is committed): needs `npm` and PyPI `pycountry`
+(`pip install -e '.[map]'`),
 whose ISO 3166-1 table maps world-atlas's numeric ids to alpha-3 codes.
 
 What it does: decodes the TopoJSON arcs (delta-encoded, quantised), projects every ring with the Equal Earth
