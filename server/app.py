@@ -27,6 +27,7 @@ from .middleware import SiteHeaders
 from .openapi import openapi_with_queries
 from .page_cache import PageCache
 from .routers import health, queries, resources, site, sparql
+from .routers import map as world_map
 from .service import QueryService
 from .settings import Settings
 from .state import AppState
@@ -120,6 +121,7 @@ def create_app(
     app.include_router(sparql.router)
     app.include_router(health.router)
     app.include_router(queries.router)
+    app.include_router(world_map.router)
     app.include_router(resources.router)
     app.include_router(site.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
