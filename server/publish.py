@@ -19,6 +19,7 @@ import pyoxigraph as ox
 from .dataset import ServedDataset
 from .errors import BadGateway
 from .remote import (
+    BLANK_NODE_BATCH,
     ENGINE_NS,
     META_GRAPH,
     META_SUBJECT,
@@ -85,13 +86,52 @@ def _write_staging(client: EngineClient, endpoints: Endpoints, directory: Path, 
         if endpoints.graph_store:
             _post_quads(client, endpoints.graph_store, quads)
         else:
-            for start in range(0, len(quads), UPDATE_BATCH):
-                batch = quads[start : start + UPDATE_BATCH]
+            for batch, with_blank_nodes in _batches(quads):
                 triples = ox.serialize(
                     [ox.Triple(q.subject, q.predicate, q.object) for q in batch], format=ox.RdfFormat.N_TRIPLES
-                )
-                update(client, endpoints, f"INSERT DATA {{ GRAPH <{staging}> {{\n{triples.decode()}\n}} }}")
+                ).decode()
+                # blank nodes by INSERT … WHERE {}: some engines (Virtuoso) refuse them in INSERT DATA
+                if with_blank_nodes:
+                    update(client, endpoints, f"INSERT {{ GRAPH <{staging}> {{\n{triples}\n}} }} WHERE {{}}")
+                else:
+                    update(client, endpoints, f"INSERT DATA {{ GRAPH <{staging}> {{\n{triples}\n}} }}")
         log.info("staged %s (%d triples)", graph, len(quads))
+
+
+def _batches(quads: list[ox.Quad]) -> list[tuple[list[ox.Quad], bool]]:
+    """Quads in update-sized batches, each marked if it holds blank nodes. A blank node is one node only
+    within one request, so quads linked through blank nodes stay in one batch (packed up to
+    `BLANK_NODE_BATCH`, which some engines need smaller than `UPDATE_BATCH`)."""
+    groups: dict[str, list[ox.Quad]] = {}
+    owner: dict[str, str] = {}
+
+    def find(label: str) -> str:
+        while owner.get(label, label) != label:
+            label = owner[label]
+        return label
+
+    plain = []
+    for quad in quads:
+        blanks = [t.value for t in (quad.subject, quad.object) if isinstance(t, ox.BlankNode)]
+        if not blanks:
+            plain.append(quad)
+            continue
+        roots = {find(b) for b in blanks}
+        root = min(roots)
+        for other in roots - {root}:
+            owner[other] = root
+            groups.setdefault(root, []).extend(groups.pop(other, []))
+        groups.setdefault(root, []).append(quad)
+    batches: list[tuple[list[ox.Quad], bool]] = []
+    current: list[ox.Quad] = []
+    for group in groups.values():
+        if current and len(current) + len(group) > BLANK_NODE_BATCH:
+            batches.append((current, True))
+            current = []
+        current = current + group
+    if current:
+        batches.append((current, True))
+    return batches + [(plain[i : i + UPDATE_BATCH], False) for i in range(0, len(plain), UPDATE_BATCH)]
 
 
 def _post_quads(client: EngineClient, url: str, quads: list[ox.Quad]) -> None:

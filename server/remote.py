@@ -53,9 +53,15 @@ UNION_GRAPH = ENGINE_NS + "union"
 META_SUBJECT = ENGINE_NS + "current"
 RDF_VALUE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#value"
 RDF_JSON = "http://www.w3.org/1999/02/22-rdf-syntax-ns#JSON"
-_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8, application/rdf+xml;q=0.5"
+#: what is asked of the engine: the form is known from our own parse (some engines answer a CONSTRUCT with
+#: a results table if that is what the Accept header prefers)
+_ACCEPT_RESULTS = "application/sparql-results+json"
+_ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
 #: triples per SPARQL Update request when an engine is loaded without a Graph Store endpoint
-UPDATE_BATCH = 5_000
+UPDATE_BATCH = 1_000
+#: triples per request holding blank nodes (sent as INSERT … WHERE {}, which Virtuoso turns into SQL of
+#: bounded length)
+BLANK_NODE_BATCH = 200
 
 
 class EngineEmpty(Exception):
@@ -234,7 +240,7 @@ class RemoteStore:
             # checked on rdflib's parse, and what runs is what was checked (see `federation`)
             text = federation.checked_text(text, [], base_iri)
         try:  # parsed here first, so every store gives the same syntax errors at the same positions
-            self._parser.query(text, base_iri=base_iri)
+            form = self._parser.query(text, base_iri=base_iri)
         except SyntaxError as error:
             raise QuerySyntaxError(f"SPARQL syntax error: {error}") from None
         if base_iri:
@@ -243,14 +249,21 @@ class RemoteStore:
         if self.endpoints.flavour == "sparql":
             pairs.append(("timeout", str(int(self.timeout * 1000))))  # Virtuoso's per-query limit, in ms
         body, headers = _form(pairs)
+        graph = isinstance(form, ox.QueryTriples)
         status, content_type, data = self.client.send(
-            "POST", self.endpoints.query, body, {**headers, "Accept": _ACCEPT}
+            "POST", self.endpoints.query, body, {**headers, "Accept": _ACCEPT_GRAPH if graph else _ACCEPT_RESULTS}
         )
         if status == 400:
             raise QueryEvaluationError(f"the SPARQL engine refused the query: {_excerpt(data)}")
         if status != 200:
             raise BadGateway(f"the SPARQL engine answered {status}: {_excerpt(data, 500)}")
-        return _result(content_type, data)
+        result = _result(content_type, data)
+        if isinstance(form, ox.QueryBoolean) and result.kind == "bindings":
+            # some engines (Virtuoso) answer ASK as one row holding 1 or 0
+            first = next(iter(result.rows), None)
+            value = first[0] if first else None
+            return QueryResult(kind="boolean", boolean=value is not None and value.value in ("1", "true"))
+        return result
 
     def _dataset(self, text: str, dataset: DatasetSpec | None) -> list[tuple[str, str]]:
         """The dataset sent with a query, as the protocol's parameters (see the module's docstring)."""

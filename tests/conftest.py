@@ -74,7 +74,12 @@ def live_server(protocol_data_dir, store_cache):
 
 @pytest.fixture(scope="session")
 def oxigraph_server(tmp_path_factory):
-    """A real Oxigraph server on loopback (the `oxigraph` wheel), empty until a test loads it."""
+    """A real Oxigraph server on loopback (the `oxigraph` wheel), empty until a test loads it. With
+    BALIKG_TEST_ENGINE_URL set (scripts/virtuoso.sh does), the engine that URL names instead — a loopback
+    engine the caller started."""
+    if os.environ.get("BALIKG_TEST_ENGINE_URL"):
+        yield os.environ["BALIKG_TEST_ENGINE_URL"]
+        return
     from live import running_oxigraph
 
     with running_oxigraph(tmp_path_factory.mktemp("oxigraph") / "db") as base:
