@@ -126,9 +126,11 @@ def cmd_serve(args) -> int:
 def cmd_queries(args) -> int:
     from .catalogue import Catalogue
 
+    allowlist = Settings().service_allowlist
     for query in Catalogue():
         params = ", ".join(f"{p.name}:{p.type}{'' if p.required else '?'}" for p in query.params)
-        print(f"{query.id:<38} {query.title}" + (f"  [{params}]" if params else ""))
+        off = "" if query.runs_with(allowlist) else "  (federated: off, see BALIKG_SERVICE_ALLOWLIST)"
+        print(f"{query.id:<38} {query.title}" + (f"  [{params}]" if params else "") + off)
     return 0
 
 
@@ -176,9 +178,13 @@ def cmd_query(args) -> int:
     }[args.format]
     if graph:
         media = "application/ld+json" if args.format == "json" else "text/turtle"
-    service = QueryService(LocalExecutor(open_store(settings.engine, dataset.directory)), settings)
+    if query.services and not query.runs_with(settings.service_allowlist):
+        print(f"error: {query.federation_off_message()}", file=sys.stderr)
+        return 1
+    store = open_store(settings.engine, dataset.directory)
+    service = QueryService(LocalExecutor(store, settings.service_allowlist, settings.service_map), settings)
     request = service.request(
-        query.body, media_type=media, bindings=bindings, max_rows=10**9, columns=query.column_names
+        query.body, media_type=media, bindings=bindings, max_rows=10**9, columns=query.column_names, ready_made=True
     )
     try:
         outcome = asyncio.run(service.answer(request))

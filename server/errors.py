@@ -92,6 +92,16 @@ class UnsupportedMediaType(RequestFailed):
     status = 415
 
 
+class RemoteServiceFailed(RequestFailed):
+    """A remote endpoint called with SERVICE refused the connection, broke it or answered with an error."""
+
+    status = 502
+
+
+class FederationOff(Forbidden):
+    """A ready-made query that calls a remote endpoint this server does not federate with."""
+
+
 class Unavailable(RequestFailed):
     """The query could not be answered now; trying again later may work."""
 

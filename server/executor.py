@@ -47,16 +47,26 @@ _CONTEXT = multiprocessing.get_context("spawn")
 log = logging.getLogger("balikg")
 
 
-def run_query(store, request: QueryRequest, allowlist: list[str] | None = None) -> QueryAnswer:
+def run_query(
+    store, request: QueryRequest, allowlist: list[str] | None = None, service_map: dict[str, str] | None = None
+) -> QueryAnswer:
     """Run one request against a store and serialise the answer (workers and the CLI use this).
     Raises a `RequestFailed` for anything the client should hear about."""
-    text = federation.checked_text(request.query, allowlist, request.base_iri) if allowlist else request.query
-    answer = store.query(
-        text,
-        bindings={name: b.to_term() for name, b in request.bindings} or None,
-        dataset=DatasetSpec(_listed(request.default_graphs), _listed(request.named_graphs)),
-        base_iri=request.base_iri,
-    )
+    if allowlist and request.ready_made:
+        text = federation.mapped_ready_text(request.query, allowlist, service_map)
+    elif allowlist:
+        text = federation.checked_text(request.query, allowlist, request.base_iri, service_map)
+    else:
+        text = request.query
+    try:
+        answer = store.query(
+            text,
+            bindings={name: b.to_term() for name, b in request.bindings} or None,
+            dataset=DatasetSpec(_listed(request.default_graphs), _listed(request.named_graphs)),
+            base_iri=request.base_iri,
+        )
+    except OSError as error:  # only SERVICE does input or output while a query runs
+        raise federation.remote_failure(error) from None
     if request.columns and answer.kind == "bindings":
         answer = _project(answer, list(request.columns))
     available = offers(answer.kind)
@@ -70,6 +80,8 @@ def run_query(store, request: QueryRequest, allowlist: list[str] | None = None) 
         written = results.serialize(answer, media_type, request.max_rows)
     except RequestFailed:
         raise
+    except OSError as error:  # a SERVICE call evaluated lazily, while results are pulled
+        raise federation.remote_failure(error) from None
     except Exception as error:  # an evaluation error surfaces while results are pulled
         raise QueryEvaluationError(f"query evaluation failed: {error}") from None
     return QueryAnswer(answer.kind, written.media_type, written.body, written.count, written.truncated)
@@ -88,7 +100,9 @@ def _project(answer, columns: list[str]):
     return answer
 
 
-def _worker_main(connection, engine: str, directory: str, allowlist: list[str]) -> None:
+def _worker_main(
+    connection, engine: str, directory: str, allowlist: list[str], service_map: dict[str, str] | None = None
+) -> None:
     # Off the network before anything else, unless federation needs it (then `federation` checks each query).
     isolated = "federation-checked" if allowlist else isolation.cut_network()
     store = open_store(engine, Path(directory))
@@ -101,7 +115,7 @@ def _worker_main(connection, engine: str, directory: str, allowlist: list[str]) 
         if request is None:
             return
         try:
-            outcome = run_query(store, request, allowlist)
+            outcome = run_query(store, request, allowlist, service_map)
         except RequestFailed as error:
             outcome = error
         except Exception as error:  # never let one bad query take the worker down silently
@@ -117,10 +131,10 @@ class _Worker:
     stream, so a request costs no thread hop and a large answer is read as it arrives.
     """
 
-    def __init__(self, engine: str, directory: Path, allowlist: list[str]):
+    def __init__(self, engine: str, directory: Path, allowlist: list[str], service_map: dict[str, str] | None = None):
         self.connection, child = _CONTEXT.Pipe()
         self.process = _CONTEXT.Process(
-            target=_worker_main, args=(child, engine, str(directory), allowlist), daemon=True
+            target=_worker_main, args=(child, engine, str(directory), allowlist, service_map), daemon=True
         )
         self.process.start()
         child.close()
@@ -233,12 +247,14 @@ class QueryExecutor:
         timeout: float = 10.0,
         max_pending: int = 16,
         allowlist: list[str] | None = None,
+        service_map: dict[str, str] | None = None,
         cache_bytes: int = 64 * 2**20,
         start_timeout: float = 300.0,
     ):
         self.directory, self.engine = Path(directory), engine
         self.size, self.timeout, self.max_pending = workers, timeout, max_pending
         self.allowlist = list(allowlist or [])
+        self.service_map = dict(service_map or {})
         self.start_timeout = start_timeout
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._all: set[_Worker] = set()
@@ -262,7 +278,7 @@ class QueryExecutor:
             )
 
     async def _spawn(self) -> None:
-        worker = _Worker(self.engine, self.directory, self.allowlist)
+        worker = _Worker(self.engine, self.directory, self.allowlist, self.service_map)
         self._all.add(worker)
         try:
             message = await worker.receive(self.start_timeout)
@@ -330,7 +346,8 @@ class QueryExecutor:
         except _DETERMINISTIC as error:
             self.cache.put(request, error)
             raise
-        self.cache.put(request, answer)
+        if not (self.allowlist and "service" in request.query.lower()):  # a remote answer may change
+            self.cache.put(request, answer)
         return answer
 
     async def _run(self, request: QueryRequest) -> QueryAnswer:
@@ -397,8 +414,8 @@ class LocalExecutor:
     """Runs queries in this process, for the command line: the same `run_query` as the workers, without the
     pool, the time limit or the cache (a person at a terminal can press Ctrl-C)."""
 
-    def __init__(self, store, allowlist: list[str] | None = None):
-        self.store, self.allowlist = store, list(allowlist or [])
+    def __init__(self, store, allowlist: list[str] | None = None, service_map: dict[str, str] | None = None):
+        self.store, self.allowlist, self.service_map = store, list(allowlist or []), dict(service_map or {})
 
     async def execute(self, request: QueryRequest) -> QueryAnswer:
-        return await asyncio.to_thread(run_query, self.store, request, self.allowlist)
+        return await asyncio.to_thread(run_query, self.store, request, self.allowlist, self.service_map)

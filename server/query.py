@@ -69,6 +69,9 @@ class QueryRequest:
     columns: tuple[str, ...] | None = None
     #: the base IRI relative IRIs in the query resolve against (the endpoint's URL)
     base_iri: str | None = None
+    #: the text is the body of one of our ready-made query files, never a client's: its SERVICE calls are
+    #: plain IRIs (`catalogue`), so a worker maps them in the text instead of re-serialising (`federation`)
+    ready_made: bool = False
 
     @property
     def size(self) -> int:

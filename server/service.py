@@ -111,10 +111,13 @@ class QueryService:
         *,
         columns: tuple[str, ...] | None = None,
         client: Request | None = None,
+        ready_made: bool = False,
     ) -> list[Row]:
-        """A SELECT's rows for a page: variable → `Term`, unbound variables absent."""
+        """A SELECT's rows for a page: variable → `Term`, unbound variables absent (`ready_made`: see
+        `QueryRequest`)."""
         answer = await self.answer(
-            self.request(query, bindings=bindings, media_type=JSON_RESULTS, columns=columns), client=client
+            self.request(query, bindings=bindings, media_type=JSON_RESULTS, columns=columns, ready_made=ready_made),
+            client=client,
         )
         return rows_of(answer)
 

@@ -123,7 +123,7 @@ async def _build_home(request: Request) -> bytes:
         text=text,
         found=found,
         more=more,
-        queries=list(state(request).catalogue),
+        queries=state(request).catalogue.available(state(request).settings.service_allowlist),
         parties_chart=parties_chart,
         status_chart=status_chart,
         law_chart=law_chart,
