@@ -204,6 +204,52 @@ def cmd_query(args) -> int:
     return 0
 
 
+def cmd_wikidata(args) -> int:
+    import asyncio
+
+    from . import wikidata
+    from .catalogue import Catalogue
+    from .dataset import GraphRefused, prepare
+    from .errors import RequestFailed
+    from .executor import LocalExecutor
+    from .service import QueryService
+    from .store import open_store
+
+    if args.format and (args.format == "csv") != (args.action == "diff"):
+        print(f"error: {args.action} writes {'csv' if args.action == 'diff' else 'quickstatements'}", file=sys.stderr)
+        return 2
+    try:
+        snapshot = wikidata.load_snapshot(args.snapshot)
+    except wikidata.SnapshotError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+    try:
+        dataset = prepare(settings)
+    except GraphRefused as refused:
+        print(refused.report.render(), file=sys.stderr)
+        return 1
+    service = QueryService(LocalExecutor(open_store(settings.engine, dataset.directory)), settings)
+    try:
+        statements = asyncio.run(wikidata.our_statements(service, Catalogue()))
+    except RequestFailed as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 1
+    differences = wikidata.diff(statements, snapshot)
+    if args.action == "diff":
+        text = wikidata.diff_csv(differences)
+        summary = ", ".join(f"{n} {status}" for status, n in wikidata.counts(differences).items())
+        print(f"{len(differences)} statements: {summary}", file=sys.stderr)
+    else:
+        text = wikidata.quickstatements(differences)
+        print(f"{text.count(chr(10))} QuickStatements commands", file=sys.stderr)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="balikg", description="The Bali Process Knowledge Graph.")
     parser.add_argument("--version", action="version", version=f"balikg {__version__}")
@@ -240,6 +286,22 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="instead, per kind of fact: how many facts cite a primary-record or official document, and the share",
     )
+    wd = add(
+        "wikidata",
+        cmd_wikidata,
+        "Compare our well-sourced statements with a Wikidata snapshot (diff, as CSV), or write the ones Wikidata "
+        "lacks as QuickStatements (export).",
+    )
+    wd.add_argument("action", choices=["diff", "export"], help="diff: every statement and its status; export: commands")
+    wd.add_argument(
+        "--snapshot", required=True, help="Wikidata entities as JSON, in Special:EntityData's shape ({'entities': …})"
+    )
+    wd.add_argument(
+        "--format",
+        choices=["csv", "quickstatements"],
+        help="csv for diff (the default), quickstatements for export (the default)",
+    )
+    wd.add_argument("-o", "--output", help="file to write (default: standard output)")
     export = add("export", cmd_export, "Write the whole graph in one RDF format.")
     export.add_argument("--format", choices=sorted(DUMP_FORMATS), default="ttl", help="output format (default ttl)")
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
