@@ -4,10 +4,9 @@ The README's settings table is checked against the fields here by a test, so eac
 description and a default.
 """
 
+from ipaddress import ip_address
 from pathlib import Path
 from typing import Annotated, Literal
-
-from ipaddress import ip_address
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator

@@ -167,7 +167,8 @@ def compare(statement: Statement, snapshot: dict) -> str:
         return "missing"
     if statement.date is None:
         return "agrees"
-    ours = _snak_time({"datavalue": {"value": dict(zip(("time", "precision"), wikidata_time(statement.date)))}})
+    time, precision = wikidata_time(statement.date)
+    ours = _snak_time({"datavalue": {"value": {"time": time, "precision": precision}}})
     dates = [
         _snak_time(snak) for claim in claims for snak in (claim.get("qualifiers") or {}).get(statement.qualifier, [])
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -22,7 +23,8 @@ import httpx
 import pytest
 from live import free_port, running_server
 from pydantic import ValidationError
-from rdflib import Graph, Namespace, URIRef
+from rdflib import Graph, Namespace
+from rdflib.namespace import RDFS
 
 from server.catalogue import Catalogue
 from server.settings import Settings
@@ -150,14 +152,11 @@ def test_members_with_population_come_from_the_mapped_endpoint(federated, fixtur
             continue
         populations = [int(p) for p in fixture_graph.objects(item, WDT.P1082)]
         continent = fixture_graph.value(item, WDT.P30)
-        label = next(str(x) for x in fixture_graph.objects(continent, URIRef(str(RDFS_LABEL))) if x.language == "en")
+        label = next(str(x) for x in fixture_graph.objects(continent, RDFS.label) if x.language == "en")
         expected[str(item)] = (str(code), max(populations), str(continent), label)
     assert {k: (r["iso3"], int(r["population"]), r["continent"], r["continent_label"]) for k, r in got.items()} == (
         expected
     )
-
-
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 
 def test_instrument_parties_are_compared_with_the_mapped_endpoint(federated, fixture_graph, client):
@@ -170,7 +169,9 @@ def test_instrument_parties_are_compared_with_the_mapped_endpoint(federated, fix
     assert int(rows[str(WD.Q3924287)]["parties_on_wikidata"]) == len(listed - {str(WD.Q90000009)})
     assert int(rows[str(WD.Q331504)]["parties_on_wikidata"]) == 1
     assert int(rows[str(WD.Q7251927)]["parties_on_wikidata"]) == 0
-    parties_here = sum(1 for row in csv.DictReader(io.StringIO(status)) if row["status"] == "party" and "/state/" in row["state"])
+    parties_here = sum(
+        1 for row in csv.DictReader(io.StringIO(status)) if row["status"] == "party" and "/state/" in row["state"]
+    )
     assert int(rows[str(WD.Q3924287)]["parties_here"]) >= parties_here > 0
 
 
@@ -281,7 +282,7 @@ def test_the_instrument_items_asked_of_wikidata_are_the_ones_the_graph_links(dat
     from rdflib.namespace import SKOS
 
     body = Catalogue().get("instruments-wikidata").body
-    asked = set(__import__("re").findall(r"wd:(Q[0-9]+)", body))
+    asked = set(re.findall(r"wd:(Q[0-9]+)", body))
     linked = {
         str(o).rsplit("/", 1)[-1]
         for s, o in data.subject_objects(SKOS.exactMatch)

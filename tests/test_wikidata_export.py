@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 
 import pytest
-from rdflib import Literal, Namespace, URIRef
+from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
 from server import wikidata
@@ -176,22 +176,36 @@ def apply(commands: list[str], snapshot: dict) -> dict:
     for command in map(parse_command, commands):
         claims = result["entities"][command["item"]].setdefault("claims", {}).setdefault(command["property"], [])
         claim = next(
-            (c for c in claims if c.get("rank") != "deprecated" and c["mainsnak"]["datavalue"]["value"]["id"] == command["value"]),
+            (
+                c
+                for c in claims
+                if c.get("rank") != "deprecated" and c["mainsnak"]["datavalue"]["value"]["id"] == command["value"]
+            ),
             None,
         )
         if claim is None:
             claim = {
-                "mainsnak": {"snaktype": "value", "property": command["property"], "datavalue": {"value": {"id": command["value"]}, "type": "wikibase-entityid"}},
+                "mainsnak": {
+                    "snaktype": "value",
+                    "property": command["property"],
+                    "datavalue": {"value": {"id": command["value"]}, "type": "wikibase-entityid"},
+                },
                 "type": "statement",
                 "rank": "normal",
             }
             claims.append(claim)
         for name, value in command["qualifiers"].items():
             time, precision = _time(value)
-            snak = {"snaktype": "value", "property": name, "datavalue": {"value": {"time": time, "precision": precision}, "type": "time"}}
+            snak = {
+                "snaktype": "value",
+                "property": name,
+                "datavalue": {"value": {"time": time, "precision": precision}, "type": "time"},
+            }
             if snak not in claim.setdefault("qualifiers", {}).setdefault(name, []):
                 claim["qualifiers"][name].append(snak)
-        claim.setdefault("references", []).append({"snaks": {k.replace("S", "P", 1): [v] for k, v in command["sources"].items()}})
+        claim.setdefault("references", []).append(
+            {"snaks": {k.replace("S", "P", 1): [v] for k, v in command["sources"].items()}}
+        )
     return result
 
 
@@ -217,7 +231,9 @@ def test_wikidata_time_precision():
 def test_cli_export_writes_the_commands(balikg, store_cache, tmp_path, exported):
     out = tmp_path / "qs.txt"
     env = {"BALIKG_STORE_DIR": str(store_cache)}
-    result = balikg("wikidata", "export", "--snapshot", str(SNAPSHOT), "--format", "quickstatements", "-o", str(out), env=env)
+    result = balikg(
+        "wikidata", "export", "--snapshot", str(SNAPSHOT), "--format", "quickstatements", "-o", str(out), env=env
+    )
     assert result.returncode == 0, result.stderr
     assert out.read_text(encoding="utf-8").splitlines() == exported
     diff = balikg("wikidata", "diff", "--snapshot", str(SNAPSHOT), env=env)
@@ -253,7 +269,9 @@ def test_the_page_and_csv_compare_with_a_configured_snapshot(store_cache, statem
     from server.app import create_app
 
     settings = Settings(store_dir=store_cache, workers=1, wikidata_snapshot=SNAPSHOT)
-    with TestClient(create_app(settings, dataset=prepare(settings), catalogue=Catalogue()), base_url="http://127.0.0.1") as c:
+    with TestClient(
+        create_app(settings, dataset=prepare(settings), catalogue=Catalogue()), base_url="http://127.0.0.1"
+    ) as c:
         page = c.get("/wikidata", headers={"accept": "text/html"})
         assert 'id="wikidata-counts"' in page.text and "date-differs" not in page.text  # labels, not codes
         assert "another date" in page.text
