@@ -184,7 +184,7 @@ def cmd_query(args) -> int:
     store = open_store(settings.engine, dataset.directory)
     service = QueryService(LocalExecutor(store, settings.service_allowlist, settings.service_map), settings)
     request = service.request(
-        query.body, media_type=media, bindings=bindings, max_rows=10**9, columns=query.column_names, ready_made=True
+        query.body, media_type=media, bindings=bindings, max_rows=10**9, columns=query.column_names, own_text=True
     )
     try:
         outcome = asyncio.run(service.answer(request))

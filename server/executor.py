@@ -52,8 +52,8 @@ def run_query(
 ) -> QueryAnswer:
     """Run one request against a store and serialise the answer (workers and the CLI use this).
     Raises a `RequestFailed` for anything the client should hear about."""
-    if allowlist and request.ready_made:
-        text = federation.mapped_ready_text(request.query, allowlist, service_map)
+    if allowlist and request.own_text:
+        text = federation.mapped_own_text(request.query, allowlist, service_map)
     elif allowlist:
         text = federation.checked_text(request.query, allowlist, request.base_iri, service_map)
     else:

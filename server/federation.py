@@ -38,8 +38,9 @@ def _service_nodes(node, found: list) -> list:
 _PLAIN_SERVICE = re.compile(r"\bSERVICE(\s+(?:SILENT\s+)?)<([^>]*)>", re.I)
 
 
-def mapped_ready_text(query: str, allowlist: list[str], service_map: dict[str, str] | None = None) -> str:
-    """A ready-made query's text (our own file, never a client's) with its SERVICE IRIs mapped. Its calls are
+def mapped_own_text(query: str, allowlist: list[str], service_map: dict[str, str] | None = None) -> str:
+    """This server's own query text (a ready-made query file, an internal query; never a client's) with its
+    SERVICE IRIs mapped. Its calls are
     plain `SERVICE <IRI>`, checked against the allowlist here once more; rdflib's writer is not used, because
     it cannot write back every pattern inside SERVICE (it drops `;` predicate lists there)."""
 

@@ -69,9 +69,10 @@ class QueryRequest:
     columns: tuple[str, ...] | None = None
     #: the base IRI relative IRIs in the query resolve against (the endpoint's URL)
     base_iri: str | None = None
-    #: the text is the body of one of our ready-made query files, never a client's: its SERVICE calls are
-    #: plain IRIs (`catalogue`), so a worker maps them in the text instead of re-serialising (`federation`)
-    ready_made: bool = False
+    #: the text is this server's own (a ready-made query file, an internal or page query), never a client's:
+    #: its SERVICE calls, if any, are plain `<IRI>`s, so with federation on a worker checks and maps them in the
+    #: text instead of re-serialising it with rdflib, whose writer cannot write back every query (`federation`)
+    own_text: bool = False
 
     @property
     def size(self) -> int:

@@ -111,12 +111,12 @@ class QueryService:
         *,
         columns: tuple[str, ...] | None = None,
         client: Request | None = None,
-        ready_made: bool = False,
+        own_text: bool = True,
     ) -> list[Row]:
-        """A SELECT's rows for a page: variable → `Term`, unbound variables absent (`ready_made`: see
-        `QueryRequest`)."""
+        """A SELECT's rows for a page: variable → `Term`, unbound variables absent. Pages run only this
+        server's own texts (`own_text`, see `QueryRequest`)."""
         answer = await self.answer(
-            self.request(query, bindings=bindings, media_type=JSON_RESULTS, columns=columns, ready_made=ready_made),
+            self.request(query, bindings=bindings, media_type=JSON_RESULTS, columns=columns, own_text=own_text),
             client=client,
         )
         return rows_of(answer)

@@ -111,7 +111,7 @@ def statements_from_rows(rows: Iterable[dict[str, str]]) -> list[Statement]:
 async def our_statements(service, catalogue) -> list[Statement]:
     """Our statements, from the ready-made query run through `service` (a `QueryService`)."""
     query = catalogue.get(STATEMENTS_QUERY)
-    rows = await service.rows(query.body, columns=query.column_names, ready_made=True)
+    rows = await service.rows(query.body, columns=query.column_names)
     return statements_from_rows({name: term.value for name, term in row.items()} for row in rows)
 
 

@@ -181,6 +181,15 @@ def test_federated_queries_are_listed_when_federation_is_on(federated):
     assert {"members-wikidata", "instruments-wikidata"} <= ids
 
 
+@pytest.mark.parametrize("path", ["/", "/id/state/IDN", "/def", "/queries/treaty-status", "/wikidata"])
+def test_pages_built_from_our_own_queries_work_with_federation_on(federated, path):
+    """Our own query texts are checked and mapped in the text, not re-serialised by rdflib (whose writer
+    cannot write back `IN`, for one), so federation on does not break the pages."""
+    base, _ = federated
+    r = httpx.get(base + path, headers={"accept": "text/html"}, timeout=60)
+    assert r.status_code == 200, r.text[:500]
+
+
 # ---- failures --------------------------------------------------------------------------------------------
 
 

@@ -73,7 +73,7 @@ async def ready_query(request: Request, query_id: str) -> Response:
             columns=query.column_names,
             media_type=media_type or requested_formats(pairs),
             accept=request.headers.get("accept"),
-            ready_made=True,
+            own_text=True,
         ),
     )
     if response.headers.get("content-type", "").startswith("text/csv"):
@@ -104,9 +104,7 @@ async def _csv_metadata(request: Request, query: ReadyQuery) -> Response:
     kg = state(request)
     query.require_runnable(kg.settings.service_allowlist)
     values = {k: v for k, v in request.query_params.multi_items() if k not in ("format", "lang")}
-    rows = await kg.service.rows(
-        query.body, query.bindings(values), columns=query.column_names, client=request, ready_made=True
-    )
+    rows = await kg.service.rows(query.body, query.bindings(values), columns=query.column_names, client=request)
     columns = []
     for column in query.columns:
         kinds = {(row[column.name].type, row[column.name].datatype) for row in rows if column.name in row}
@@ -161,7 +159,7 @@ async def _query_page(
                 columns=query.column_names,
                 accept=pages.TABLE_FORMATS,
                 max_rows=kg.settings.max_html_rows,
-                ready_made=True,
+                own_text=True,
             ),
         )
     downloads = [
