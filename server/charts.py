@@ -96,10 +96,8 @@ def parties_over_time(
             f'<text x="{x(year):.1f}" y="{height - bottom + 16}" font-size="11" text-anchor="middle">{year}</text>'
         )
     for tick in range(0, top + 1, max(1, top // 5)):
-        parts.append(
-            f'<text x="{left - 6:.1f}" y="{y(tick) + 4:.1f}" font-size="11" text-anchor="end">{tick}</text>'
-        )
-    for index, (name, points) in enumerate(series.items()):
+        parts.append(f'<text x="{left - 6:.1f}" y="{y(tick) + 4:.1f}" font-size="11" text-anchor="end">{tick}</text>')
+    for index, points in enumerate(series.values()):
         colour = PALETTE[index % len(PALETTE)]
         path, previous = [], 0
         for year, count in sorted(points):
@@ -139,35 +137,41 @@ def bars(items: list[tuple[str, int]], title: str) -> str:
 
 def timeline(items: list[tuple[str, str, str]], title: str, start: int = 2015, end: int = 2018) -> str:
     """Dated items (date text, label, kind) on a horizontal axis from `start` to the end of `end`. A label goes
-    on the side of its dot where it fits; where it fits on neither, the picture grows to hold it."""
+    on the side of its dot with more room and is wrapped onto more lines when it is wider than that room (a
+    single word wider still makes the picture grow)."""
     kinds = sorted({kind for _, _, kind in items})
-    width, lane, size, margin = 760, 22, 11, 6
-    height = 60 + len(items) * lane
+    width, size, line_height, margin = 760, 11, 13, 6
     x = lambda date: 40 + (_fraction_year(date) - start) / (end + 1 - start) * (width - 80)  # noqa: E731
-    parts = [f'<line x1="40" y1="30" x2="{width - 40}" y2="30" stroke="#333"/>']
-    for year in range(start, end + 2):
-        parts.append(
-            f'<line x1="{x(str(year)):.1f}" y1="24" x2="{x(str(year)):.1f}" y2="{height - 10}" stroke="#ddd"/>'
-            f'<text x="{x(str(year)):.1f}" y="18" font-size="11" text-anchor="middle">{year}</text>'
-        )
     low, high = 0.0, float(width)
-    for index, (date, label, kind) in enumerate(sorted(items)):
-        colour = PALETTE[kinds.index(kind) % len(PALETTE)]
-        cx, cy = x(date), 50 + index * lane
-        short = label if len(label) <= 70 else label[:69].rstrip() + "…"
-        text = f"{date} · {short}"
-        needed = text_width(text, size)
+    labels, cy = [], 50
+    for date, label, kind in sorted(items):
+        cx = x(date)
+        short = label if len(label) <= 110 else label[:109].rstrip() + "…"
         right_room, left_room = width - margin - (cx + 8), cx - 8 - margin
-        at_right = needed <= right_room or (needed > left_room and right_room >= left_room)
+        at_right = right_room >= left_room
+        lines = wrap(f"{date} · {short}", max(right_room, left_room), size)
+        needed = max(text_width(line, size) for line in lines)
         if at_right:
             anchor, tx = "start", cx + 8
             high = max(high, tx + needed + margin)
         else:
             anchor, tx = "end", cx - 8
             low = min(low, tx - needed - margin)
+        labels.append((date, kind, cx, cy, anchor, tx, lines))
+        cy += 22 + line_height * (len(lines) - 1)
+    height = cy + 10
+    parts = [f'<line x1="40" y1="30" x2="{width - 40}" y2="30" stroke="#333"/>']
+    for year in range(start, end + 2):
+        parts.append(
+            f'<line x1="{x(str(year)):.1f}" y1="24" x2="{x(str(year)):.1f}" y2="{height - 10}" stroke="#ddd"/>'
+            f'<text x="{x(str(year)):.1f}" y="18" font-size="11" text-anchor="middle">{year}</text>'
+        )
+    for date, kind, cx, cy, anchor, tx, lines in labels:
+        colour = PALETTE[kinds.index(kind) % len(PALETTE)]
         parts.append(
             f'<circle cx="{cx:.1f}" cy="{cy}" r="5" fill="{colour}"><title>{escape(date)}</title></circle>'
-            f'<text x="{tx:.1f}" y="{cy + 4}" font-size="{size}" text-anchor="{anchor}">{escape(text)}</text>'
+            f'<text x="{tx:.1f}" y="{cy + 4}" font-size="{size}" text-anchor="{anchor}">'
+            f"{_tspans(lines, tx, line_height)}</text>"
         )
     return _svg(high - low, height, "".join(parts), title, x0=low)
 
@@ -254,14 +258,22 @@ def indicators(
             unplaced.append((obs, "whole-year"))
             continue
         line[obs.year] = obs
+    # one colour per reporting body and unit across every panel
+    keys = sorted({key for lines in placed.values() for key in lines})
+    colours = {key: PALETTE[index % len(PALETTE)] for index, key in enumerate(keys)}
     panels = [
-        (measure, _indicator_panel(measure, lines, series_name, measure_title(measure), first, last, band, band_label))
+        (
+            measure,
+            _indicator_panel(
+                measure, lines, colours, series_name, measure_title(measure), first, last, band, band_label
+            ),
+        )
         for measure, lines in placed.items()
     ]
     return IndicatorChart(panels, unplaced)
 
 
-def _indicator_panel(measure, lines, series_name, title, first, last, band, band_label) -> str:
+def _indicator_panel(measure, lines, colours, series_name, title, first, last, band, band_label) -> str:
     width, plot_h, top_pad, size = 380, 130, 24, 10
     peak = max(o.value for line in lines.values() for o in line.values())
     top, step = _nice_ceiling(peak)
@@ -284,13 +296,11 @@ def _indicator_panel(measure, lines, series_name, title, first, last, band, band
             f'<text x="{left - 4:.1f}" y="{y(tick) + 3.5:.1f}" font-size="{size}" text-anchor="end">{tick}</text>'
         )
     for year in range(first, last + 1):
-        parts.append(
-            f'<text x="{x(year):.1f}" y="{axis_y + 14}" font-size="{size}" text-anchor="middle">{year}</text>'
-        )
+        parts.append(f'<text x="{x(year):.1f}" y="{axis_y + 14}" font-size="{size}" text-anchor="middle">{year}</text>')
     legend_y = axis_y + 34
     legend_size, legend_line = 11, 14
-    for index, ((body, unit), line) in enumerate(sorted(lines.items())):
-        colour = PALETTE[index % len(PALETTE)]
+    for (body, unit), line in sorted(lines.items()):
+        colour = colours[(body, unit)]
         years = sorted(line)
         # one path segment per run of consecutive years: a missing year breaks the line
         segments, run = [], [years[0]]
@@ -312,7 +322,7 @@ def _indicator_panel(measure, lines, series_name, title, first, last, band, band
             parts.append(
                 f'<circle class="point" cx="{x(year):.1f}" cy="{y(obs.value):.1f}" r="4" fill="{fill}" '
                 f'stroke="{colour}" stroke-width="2" data-measure={quoteattr(measure)} data-body={quoteattr(body)} '
-                f"data-unit={quoteattr(unit)} data-year=\"{year}\" data-period={quoteattr(obs.period)} "
+                f'data-unit={quoteattr(unit)} data-year="{year}" data-period={quoteattr(obs.period)} '
                 f'data-value="{obs.value}"><title>{escape(f"{obs.period}: {sign}{obs.value} — {body}")}</title>'
                 "</circle>"
                 f'<text x="{x(year):.1f}" y="{y(obs.value) - 7:.1f}" font-size="{size}" text-anchor="middle" '

@@ -9,7 +9,7 @@ import datetime as dt
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
-from .. import charts, citation, formats, negotiation, pages, results, void
+from .. import charts, citation, figures, formats, negotiation, pages, results, void
 from ..errors import NotFound
 from ..query import Binding
 from ..service import Row
@@ -69,7 +69,7 @@ async def _build_home(request: Request) -> bytes:
         more = len(rows) > SEARCH_LIMIT
     # The page's queries are independent: ask for all at once, so they share the worker pool.
     instruments = (("untoc", "UNTOC"), ("tip-protocol", "TIP Protocol"), ("smuggling-protocol", "Smuggling Protocol"))
-    (counts_rows, status_rows, laws, plan_rows, members, indonesia, *parties) = await _at_most(
+    (counts_rows, status_rows, laws, plan_rows, members, indonesia, indicator_rows, *parties) = await _at_most(
         state(request).settings.workers,
         _internal(request, "counts"),
         _ready(request, "treaty-status", {"instrument": "tip-protocol", "as_of": "2018-12-31"}),
@@ -77,6 +77,7 @@ async def _build_home(request: Request) -> bytes:
         _ready(request, "action-plans", {"in_force_in": "2016"}),
         _ready(request, "members", {"kind": "state"}),
         _ready(request, "indonesia-2015-2018", {}),
+        figures.indicator_rows(request, "IDN", watch=False),
         *(_ready(request, "parties-over-time", {"instrument": instrument}) for instrument, _ in instruments),
     )
     counts = counts_rows[0]
@@ -113,9 +114,19 @@ async def _build_home(request: Request) -> bytes:
                 _value(r, "kind"),
             )
             for r in indonesia
+            if _value(r, "kind") != "outcome indicator"  # drawn in the indicators chart instead
         ],
         strings["chart_indonesia"],
     )
+    link = figures.query_link
+    chart_links = {
+        "parties": [link("parties-over-time", {"instrument": i}, lang) for i, _ in instruments],
+        "status": [link("treaty-status", {"instrument": "tip-protocol", "as_of": "2018-12-31"}, lang)],
+        "laws": [link("legislation", {}, lang)],
+        "plans": [link("action-plans", {"in_force_in": "2016"}, lang), link("members", {"kind": "state"}, lang)],
+        "indonesia": [link("indonesia-2015-2018", {}, lang)],
+    }
+    indicators = figures.indicators_view(indicator_rows, lang, strings, "IDN")
     response = await pages.render(
         request,
         "home.html",
@@ -129,6 +140,8 @@ async def _build_home(request: Request) -> bytes:
         law_chart=law_chart,
         plan_chart=plan_chart,
         indonesia_chart=indonesia_chart,
+        links=chart_links,
+        indicators=indicators,
         cite=citation.text(state(request).dataset.version),
         jsonld=citation.dataset_jsonld(state(request).dataset.version, str(request.base_url)),
     )
