@@ -10,6 +10,7 @@ margins and its viewBox as large as its longest label needs, in whichever langua
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
@@ -57,9 +58,12 @@ def _tspans(lines: list[str], x: float, line_height: float) -> str:
 
 
 def _svg(width: float, height: float, body: str, title: str, x0: float = 0, css_class: str = "") -> str:
+    """The picture, drawn at its own size in px (a page may shrink it to fit, never stretch it)."""
+    x0, width, height = math.floor(x0), math.ceil(width + (x0 - math.floor(x0))), math.ceil(height)
     klass = f' class="{css_class}"' if css_class else ""
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x0:.0f} 0 {width:.0f} {height:.0f}" width="100%"{klass} '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x0:.0f} 0 {width:.0f} {height:.0f}" '
+        f'width="{width:.0f}" height="{height:.0f}"{klass} '
         f'role="img" aria-label={quoteattr(title)}><title>{escape(title)}</title>{body}</svg>'
     )
 

@@ -91,7 +91,13 @@ async def _build_home(request: Request) -> bytes:
     for row in status_rows:  # member states, as the chart's title says (territories are counted elsewhere)
         if "/id/state/" in _value(row, "state"):
             statuses[_value(row, "status")] = statuses.get(_value(row, "status"), 0) + 1
-    status_chart = charts.bars(sorted(statuses.items(), key=lambda kv: -kv[1]), strings["chart_status"])
+    status_chart = charts.bars(
+        [
+            (strings.get("status_" + status.replace("-", "_"), status), count)
+            for status, count in sorted(statuses.items(), key=lambda kv: -kv[1])
+        ],
+        strings["chart_status"],
+    )
     kinds: dict[str, set] = {}
     for row in laws:
         kinds.setdefault(_value(row, "kind"), set()).add(_value(row, "state"))
