@@ -290,3 +290,11 @@ def test_the_check_catches_a_query_that_adds_up_two_bodies_figures():
 )
 def test_no_query_adds_up_observations_of_two_reporting_bodies(path):
     assert adding_across_bodies(path.read_text(encoding="utf-8")) == []
+
+
+def test_home_charts_speak_indonesian_on_the_indonesian_page(client):
+    html = client.get("/?lang=id", headers={"Accept": "text/html"}).text
+    laws = re.search(r'<figure id="chart-laws">.*?</figure>', html, re.S).group(0)
+    status = re.search(r'<figure id="chart-status">.*?</figure>', html, re.S).group(0)
+    assert "undang-undang khusus anti-perdagangan orang" in laws and "dedicated anti-trafficking law" not in laws
+    assert ">bukan pihak<" in status and ">not-party<" not in status

@@ -69,9 +69,20 @@ async def _build_home(request: Request) -> bytes:
         more = len(rows) > SEARCH_LIMIT
     # The page's queries are independent: ask for all at once, so they share the worker pool.
     instruments = (("untoc", "UNTOC"), ("tip-protocol", "TIP Protocol"), ("smuggling-protocol", "Smuggling Protocol"))
-    (counts_rows, status_rows, laws, plan_rows, members, indonesia, indicator_rows, *parties) = await _at_most(
+    (
+        counts_rows,
+        kind_rows,
+        status_rows,
+        laws,
+        plan_rows,
+        members,
+        indonesia,
+        indicator_rows,
+        *parties,
+    ) = await _at_most(
         state(request).settings.workers,
         _internal(request, "counts"),
+        _internal(request, "legal-act-kinds"),
         _ready(request, "treaty-status", {"instrument": "tip-protocol", "as_of": "2018-12-31"}),
         _ready(request, "legislation", {}),
         _ready(request, "action-plans", {"in_force_in": "2016"}),
@@ -101,8 +112,10 @@ async def _build_home(request: Request) -> bytes:
     kinds: dict[str, set] = {}
     for row in laws:
         kinds.setdefault(_value(row, "kind"), set()).add(_value(row, "state"))
+    kind_names = {_value(r, "en"): _value(r, "id") for r in kind_rows} if lang == "id" else {}
     law_chart = charts.bars(
-        sorted(((kind, len(states)) for kind, states in kinds.items()), key=lambda kv: -kv[1]), strings["chart_laws"]
+        sorted(((kind_names.get(kind) or kind, len(states)) for kind, states in kinds.items()), key=lambda kv: -kv[1]),
+        strings["chart_laws"],
     )
     plans = {_value(r, "state") for r in plan_rows}
     plan_chart = charts.bars(
