@@ -164,3 +164,78 @@ def test_the_map_renders_in_both_languages_and_links_to_profiles_with_no_request
     page.wait_for_url(live_server + "/id/state/NRU?lang=id")
     page.goto(live_server + "/?lang=en")
     assert elsewhere == []
+
+
+#: every element's box against its text, and every SVG text against its picture, measured by the browser
+OVERFLOW = """() => {
+  const problems = [];
+  const describe = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+    ' "' + (el.textContent || '').trim().slice(0, 60) + '"';
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.closest('svg') || ['SCRIPT', 'STYLE', 'TEMPLATE'].includes(el.tagName)) continue;
+    const style = getComputedStyle(el);
+    if (style.display === 'inline' || style.display === 'none' || el.getClientRects().length === 0) continue;
+    if (['auto', 'scroll'].includes(style.overflowX)) continue;  // a box that scrolls on purpose
+    if (!(el.textContent || '').trim()) continue;
+    if (el.scrollWidth > el.clientWidth + 1) problems.push('overflows its box: ' + describe(el));
+  }
+  if (document.documentElement.scrollWidth > document.documentElement.clientWidth + 1)
+    problems.push('the page scrolls sideways');
+  for (const svg of document.querySelectorAll('svg[viewBox]')) {
+    const box = svg.viewBox.baseVal;
+    for (const text of svg.querySelectorAll('text')) {
+      const b = text.getBBox();
+      if (b.width === 0) continue;
+      if (b.x < box.x - 0.5 || b.y < box.y - 0.5 || b.x + b.width > box.x + box.width + 0.5 ||
+          b.y + b.height > box.y + box.height + 0.5)
+        problems.push('outside its chart: "' + text.textContent.slice(0, 60) + '" ' +
+          [b.x, b.y, b.width, b.height].map(Math.round).join(',') + ' in ' +
+          [box.x, box.y, box.width, box.height].map(Math.round).join(','));
+    }
+  }
+  return problems;
+}"""
+
+
+def test_the_overflow_check_sees_a_clipped_label_and_an_overflowing_box(page):
+    page.set_content(
+        '<div style="width:60px;white-space:nowrap">a label far too long for its box</div>'
+        '<svg viewBox="0 0 100 20" width="100"><text x="90" y="15" font-size="12">cut at the right</text></svg>'
+        '<svg viewBox="0 0 100 20" width="100"><text x="10" y="15" font-size="12" text-anchor="end">cut</text></svg>'
+    )
+    problems = page.evaluate(OVERFLOW)
+    assert len(problems) == 3, problems
+
+
+@pytest.mark.parametrize("lang", ["en", "id"])
+@pytest.mark.parametrize("path", ["/", "/id/state/IDN", "/id/state/AUS", "/queries"])
+def test_no_text_overflows_its_box_or_its_chart(page, live_server, path, lang):
+    page.goto(f"{live_server}{path}?lang={lang}")
+    assert page.evaluate(OVERFLOW) == []
+
+
+def test_the_indicators_chart_draws_on_indonesias_profile(page, live_server):
+    page.goto(live_server + "/id/state/IDN?lang=en")
+    panels = page.locator("#chart-indicators .panel")
+    assert panels.count() >= 5
+    prosecutions = page.locator('#chart-indicators .panel[data-measure="prosecutions"]')
+    assert prosecutions.locator("circle.point").count() == 4  # 2013, 2014 (AGO); 2017, 2018 (courts)
+    assert prosecutions.locator("path").count() == 2  # two bodies, and no line across the missing years
+    box = prosecutions.locator("svg").bounding_box()
+    assert box["width"] > 250 and box["height"] > 150
+    assert page.locator("#indicators-unplaced li").count() >= 1
+    assert page.locator("#chart-indicators a.chart-csv").get_attribute("href") == "/queries/indicators.csv?state=IDN"
+    page.screenshot(path=str(ARTIFACTS / "indonesia.png"), full_page=True)
+    # the pictures in README (docs/img/) are these, copied by hand after a look: the profile down to its chart
+    bottom = page.locator("#indicators").bounding_box()
+    page.screenshot(path=str(ARTIFACTS / "indonesia-readme.png"), full_page=True, clip=_clip(page, bottom))
+    page.goto(live_server + "/?lang=en")
+    assert page.locator("#chart-indicators circle.point").count() > 10
+    page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True)
+    bottom = page.locator("#chart-laws").bounding_box()
+    page.screenshot(path=str(ARTIFACTS / "home-readme.png"), full_page=True, clip=_clip(page, bottom))
+
+
+def _clip(page, bottom: dict) -> dict:
+    scrolled = page.evaluate("window.scrollY")
+    return {"x": 0, "y": 0, "width": 1280, "height": bottom["y"] + scrolled + bottom["height"] + 16}

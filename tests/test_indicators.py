@@ -148,7 +148,7 @@ def test_two_bodies_figures_stay_side_by_side(loaded_graph):
 )
 def test_pinned_figures(loaded_graph, period, measure, unit, body, value, source):
     rows = _rows(loaded_graph, "indicators", state="IDN", measure=measure)
-    assert {
+    pinned = {
         "state": "IDN",
         "period": period,
         "measure": measure,
@@ -157,4 +157,13 @@ def test_pinned_figures(loaded_graph, period, measure, unit, body, value, source
         "value": value,
         "qualifier": None,
         "source": source,
-    } in rows
+    }
+    assert pinned in [{k: r[k] for k in pinned} for r in rows]
+
+
+def test_a_figure_has_a_year_only_where_the_data_says_which_year_it_belongs_to(loaded_graph):
+    years = {r["period"]: r["year"] for r in _rows(loaded_graph, "indicators", state="IDN")}
+    assert years["2017"] == "2017"  # a calendar year
+    assert years["2016, up to 9 December"] == "2016"  # a period recorded as starting and ending in 2016
+    assert years["2005–2013"] is None  # a span of years
+    assert years["Reporting period of the 2017 US TIP Report"] is None  # no dates recorded

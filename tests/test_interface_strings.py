@@ -48,3 +48,17 @@ def test_the_maps_strings_built_from_values_exist_for_every_value():
     keys += ["status_" + _key(status) for status in STATUS_COLOURS]
     keys += ["tier_" + _key(tier) for tier in TIER_COLOURS]
     assert sorted(key for key in keys if key not in STRINGS) == []
+
+
+def test_strings_the_charts_and_the_treaty_table_build_from_values_exist_for_every_value():
+    from server.catalogue import Catalogue
+
+    measures = next(p.enum for p in Catalogue().get("indicators").params if p.name == "measure")
+    deposits = ("ratification", "accession", "acceptance", "approval", "succession", "deposit")
+    keys = (
+        [f"measure_{m.replace('-', '_')}" for m in measures]
+        + [f"unit_{u}" for u in ("cases", "persons", "suspects", "not_stated")]
+        + [f"deposit_{d}" for d in (*deposits, "territorial_application", "party_statement")]
+        + [f"unplaced_{r}" for r in ("period", "range", "whole_year")]
+    )
+    assert [key for key in keys if key not in STRINGS] == []

@@ -14,7 +14,7 @@ from functools import lru_cache
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from .. import charts, citation, context, formats, negotiation, pages, profile, results
+from .. import charts, citation, context, figures, formats, negotiation, pages, profile, results
 from ..datafiles import BASE, ONTOLOGY_GRAPH, SHAPES_FILE
 from ..errors import NotAcceptable
 from ..query import Binding, is_absolute_iri
@@ -148,6 +148,11 @@ async def _build_entity_page(request: Request, iri: str, as_of: str) -> bytes:
     view = await asyncio.to_thread(profile.build, iri, lang, outgoing, incoming, source_rows)
     if view["profiled"]:
         view["treaties"] = await _treaty_table(request, iri, as_of)
+        iso3 = view["summary"]["iso3"]
+        if iso3:  # the outcome indicators of a state with observations (issue #20)
+            strings = {key: value.get(lang, value["en"]) for key, value in pages.STRINGS.items()}
+            rows = await figures.indicator_rows(request, iso3, watch=False)
+            view["indicators"] = figures.indicators_view(rows, lang, strings, iso3)
     response = await pages.render(
         request,
         "entity.html",

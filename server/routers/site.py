@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
-from .. import charts, citation, formats, negotiation, pages, results, void, wikidata
+from .. import charts, citation, figures, formats, negotiation, pages, results, void, wikidata
 from ..errors import NotFound
 from ..query import Binding
 from ..service import Row
@@ -70,14 +70,26 @@ async def _build_home(request: Request) -> bytes:
         more = len(rows) > SEARCH_LIMIT
     # The page's queries are independent: ask for all at once, so they share the worker pool.
     instruments = (("untoc", "UNTOC"), ("tip-protocol", "TIP Protocol"), ("smuggling-protocol", "Smuggling Protocol"))
-    (counts_rows, status_rows, laws, plan_rows, members, indonesia, *parties) = await _at_most(
+    (
+        counts_rows,
+        kind_rows,
+        status_rows,
+        laws,
+        plan_rows,
+        members,
+        indonesia,
+        indicator_rows,
+        *parties,
+    ) = await _at_most(
         state(request).settings.workers,
         _internal(request, "counts"),
+        _internal(request, "legal-act-kinds"),
         _ready(request, "treaty-status", {"instrument": "tip-protocol", "as_of": "2018-12-31"}),
         _ready(request, "legislation", {}),
         _ready(request, "action-plans", {"in_force_in": "2016"}),
         _ready(request, "members", {"kind": "state"}),
         _ready(request, "indonesia-2015-2018", {}),
+        figures.indicator_rows(request, "IDN", watch=False),
         *(_ready(request, "parties-over-time", {"instrument": instrument}) for instrument, _ in instruments),
     )
     counts = counts_rows[0]
@@ -91,12 +103,20 @@ async def _build_home(request: Request) -> bytes:
     for row in status_rows:  # member states, as the chart's title says (territories are counted elsewhere)
         if "/id/state/" in _value(row, "state"):
             statuses[_value(row, "status")] = statuses.get(_value(row, "status"), 0) + 1
-    status_chart = charts.bars(sorted(statuses.items(), key=lambda kv: -kv[1]), strings["chart_status"])
+    status_chart = charts.bars(
+        [
+            (strings.get("status_" + status.replace("-", "_"), status), count)
+            for status, count in sorted(statuses.items(), key=lambda kv: -kv[1])
+        ],
+        strings["chart_status"],
+    )
     kinds: dict[str, set] = {}
     for row in laws:
         kinds.setdefault(_value(row, "kind"), set()).add(_value(row, "state"))
+    kind_names = {_value(r, "en"): _value(r, "id") for r in kind_rows} if lang == "id" else {}
     law_chart = charts.bars(
-        sorted(((kind, len(states)) for kind, states in kinds.items()), key=lambda kv: -kv[1]), strings["chart_laws"]
+        sorted(((kind_names.get(kind) or kind, len(states)) for kind, states in kinds.items()), key=lambda kv: -kv[1]),
+        strings["chart_laws"],
     )
     plans = {_value(r, "state") for r in plan_rows}
     plan_chart = charts.bars(
@@ -114,9 +134,19 @@ async def _build_home(request: Request) -> bytes:
                 _value(r, "kind"),
             )
             for r in indonesia
+            if _value(r, "kind") != "outcome indicator"  # drawn in the indicators chart instead
         ],
         strings["chart_indonesia"],
     )
+    link = figures.query_link
+    chart_links = {
+        "parties": [link("parties-over-time", {"instrument": i}, lang) for i, _ in instruments],
+        "status": [link("treaty-status", {"instrument": "tip-protocol", "as_of": "2018-12-31"}, lang)],
+        "laws": [link("legislation", {}, lang)],
+        "plans": [link("action-plans", {"in_force_in": "2016"}, lang), link("members", {"kind": "state"}, lang)],
+        "indonesia": [link("indonesia-2015-2018", {}, lang)],
+    }
+    indicators = figures.indicators_view(indicator_rows, lang, strings, "IDN")
     response = await pages.render(
         request,
         "home.html",
@@ -130,6 +160,8 @@ async def _build_home(request: Request) -> bytes:
         law_chart=law_chart,
         plan_chart=plan_chart,
         indonesia_chart=indonesia_chart,
+        links=chart_links,
+        indicators=indicators,
         cite=citation.text(state(request).dataset.version),
         jsonld=citation.dataset_jsonld(state(request).dataset.version, str(request.base_url)),
     )
