@@ -53,6 +53,28 @@ def mapped_own_text(query: str, allowlist: list[str], service_map: dict[str, str
     return _PLAIN_SERVICE.sub(mapped, query)
 
 
+def _service_triples(node) -> list:
+    """The triple patterns inside one SERVICE call, each (s, p, o) as text, sorted."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    found = []
+
+    def walk(value):
+        if isinstance(value, CompValue):
+            if value.name == "TriplesBlock":
+                for run in value.triples:
+                    found.extend(tuple(run[i : i + 3]) for i in range(0, len(run), 3))
+                return
+            for inner in value.values():
+                walk(inner)
+        elif isinstance(value, (list, tuple)):
+            for inner in value:
+                walk(inner)
+
+    walk(node.graph)
+    return sorted(map(str, found))
+
+
 def remote_failure(error: OSError) -> RemoteServiceFailed:
     """The 502 for a SERVICE call the remote endpoint did not answer properly."""
     return RemoteServiceFailed(f"a remote SPARQL endpoint called with SERVICE failed: {error}")
@@ -74,7 +96,9 @@ def checked_text(
         raise QuerySyntaxError(f"SPARQL syntax error at {error.lineno}:{error.col}: {error.msg}") from None
     except RecursionError:
         raise QuerySyntaxError("the query nests too deeply to parse") from None
-    for node in _service_nodes(parsed.algebra, []):
+    services = _service_nodes(parsed.algebra, [])
+    before = [_service_triples(node) for node in services]
+    for node in services:
         term = node.term
         if not isinstance(term, URIRef) or str(term) not in allowlist:
             if not allowlist:
@@ -86,11 +110,17 @@ def checked_text(
             node["term"] = URIRef(service_map[str(term)])
     text = translateAlgebra(parsed)
     try:
-        parseQuery(text)
+        again = translateQuery(parseQuery(text), base=base_iri)
     except ParseException:
         # rdflib's writer leaves placeholders in a few query shapes (a group holding only a SERVICE)
         raise BadRequest(
             "this federated query could not be re-serialised for checking; put at least one triple pattern "
             "beside the SERVICE clause, or write it differently"
         ) from None
+    if [_service_triples(node) for node in _service_nodes(again.algebra, [])] != before:
+        # rdflib's writer keeps only the first predicate of a `;` or `,` list inside SERVICE
+        raise BadRequest(
+            "this federated query could not be re-serialised faithfully for checking; inside SERVICE, write each "
+            "triple pattern in full (subject, predicate, object, then a dot) instead of ';' or ',' lists"
+        )
     return text

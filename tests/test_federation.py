@@ -190,6 +190,24 @@ def test_pages_built_from_our_own_queries_work_with_federation_on(federated, pat
     assert r.status_code == 200, r.text[:500]
 
 
+def test_a_clients_federated_query_runs_as_written_or_not_at_all(federated):
+    """A client's query is re-serialised from rdflib's parse; where the writer would lose part of the pattern
+    inside SERVICE (a ';' list), the query is refused rather than run changed."""
+    base, _ = federated
+    prefix = "PREFIX wdt: <http://www.wikidata.org/prop/direct/> "
+    full = (
+        prefix
+        + f'SELECT ?i ?p WHERE {{ ?s ?x ?o . SERVICE <{WDQS}> {{ ?i wdt:P298 "IDN" . ?i wdt:P1082 ?p . }} }} LIMIT 1'
+    )
+    r = httpx.get(base + "/sparql", params={"query": full}, headers={"accept": "text/csv"}, timeout=30)
+    assert r.status_code == 200, r.text
+    assert list(csv.DictReader(io.StringIO(r.text))) == [{"i": str(WD.Q252), "p": "1000001"}]
+    listed = prefix + f'SELECT ?i ?p WHERE {{ ?s ?x ?o . SERVICE <{WDQS}> {{ ?i wdt:P298 "IDN" ; wdt:P1082 ?p }} }}'
+    r = httpx.get(base + "/sparql", params={"query": listed}, timeout=30)
+    assert r.status_code == 400, r.text
+    assert "faithfully" in r.text
+
+
 # ---- failures --------------------------------------------------------------------------------------------
 
 
