@@ -53,6 +53,23 @@ def cmd_load(args) -> int:
     return load(args.url, args.connections, args.duration, args.workdir)
 
 
+def cmd_remote(args) -> int:
+    from .remote import render, run_scale
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    results = {
+        factor: run_scale(factor, args.workdir, args.duration, args.connections, args.start_timeout, log=print)
+        for factor in args.scale
+    }
+    text = render(results, "python -m bench " + shlex.join(sys.argv[1:]), args.duration, args.connections)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"report written to {args.out}")
+    else:
+        print(text)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Benchmark the SPARQL endpoint.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -74,6 +91,16 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--url", help="a server already running on 127.0.0.1 (default: start one)")
     load.add_argument("--workdir", type=Path, default=Path("/tmp/balikg-load"), help="store cache and server log")
     load.set_defaults(handler=cmd_load)
+    remote = commands.add_parser(
+        "remote", help="the app in front of an Oxigraph server (1 and 2 replicas) beside the embedded store"
+    )
+    remote.add_argument("--scale", type=int, nargs="+", default=[1], help="data scale factors (default 1)")
+    remote.add_argument("--duration", type=float, default=15.0, help="seconds per workload and set-up (default 15)")
+    remote.add_argument("--connections", type=int, default=16, help="concurrent clients (default 16)")
+    remote.add_argument("--start-timeout", type=float, default=1800.0, help="seconds a server may take to start")
+    remote.add_argument("--workdir", type=Path, default=Path("/tmp/balikg-bench"), help="data, stores and logs")
+    remote.add_argument("--out", type=Path, help="write the report here (default: standard output)")
+    remote.set_defaults(handler=cmd_remote)
     generate = commands.add_parser("generate", help="write the real graph ×N with fresh IRIs")
     generate.add_argument("--factor", type=int, required=True)
     generate.add_argument("--out", type=Path, required=True)
