@@ -2,6 +2,7 @@
 # Rebuilds server/static/vendor/ from the npm registry: the exact versions below, by name, with their
 # licences. Nothing on a page loads from a CDN; these files are served by the app itself.
 #   bash scripts/vendor-frontend.sh
+# The map's shapes (server/static/map/) come from npm too, by scripts/build_map.py beside this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -9,6 +9,8 @@ query worker processes; at shutdown it stops them. Routes reach all of it throug
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -23,12 +25,40 @@ from .dataset import ServedDataset, prepare
 from .executor import QueryExecutor
 from .middleware import SiteHeaders
 from .openapi import openapi_with_queries
+from .page_cache import PageCache
 from .routers import health, queries, resources, site, sparql
+from .routers import map as world_map
 from .service import QueryService
 from .settings import Settings
 from .state import AppState
 
 STATIC = Path(__file__).resolve().parent / "static"
+log = logging.getLogger("balikg")
+
+
+def open_remote(settings: Settings):
+    """The remote store `settings` name, opened in this process to read the version it serves."""
+    from .remote import Endpoints, RemoteStore
+
+    endpoints = Endpoints.parse(settings.store_url, settings.store_update_url, settings.store_graph_store_url)
+    return RemoteStore(endpoints, timeout=settings.query_timeout, poll_seconds=settings.store_poll_seconds)
+
+
+async def follow_versions(kg: AppState, store, executor: QueryExecutor, every: float) -> None:
+    """Read the version a remote engine serves every `every` seconds; when a load has published a new one,
+    describe it, and drop cached answers and pages of the old one (ETags follow the version)."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            meta = await asyncio.to_thread(store.refresh)
+        except Exception as error:  # the engine may be restarting: keep serving, say so, try again
+            log.warning("could not read the data version from the SPARQL engine: %s", error)
+            continue
+        if meta["version"] != kg.dataset.version:
+            log.info("the SPARQL engine now serves data version %s (was %s)", meta["version"], kg.dataset.version)
+            kg.dataset = ServedDataset.published(kg.settings, meta)
+            executor.forget()
+            kg.page_cache = PageCache()
 
 
 def create_app(
@@ -39,21 +69,34 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        kg.dataset = dataset or prepare(settings)
-        executor = QueryExecutor(
-            kg.dataset.directory,
-            engine=settings.engine,
-            workers=settings.workers,
-            timeout=settings.query_timeout,
-            max_pending=settings.max_pending_queries,
-            allowlist=settings.service_allowlist,
-            cache_bytes=settings.cache_bytes,
-        )
+        limits = {
+            "workers": settings.workers,
+            "timeout": settings.query_timeout,
+            "max_pending": settings.max_pending_queries,
+            "allowlist": settings.service_allowlist,
+            "cache_bytes": settings.cache_bytes,
+        }
+        follower = None
+        if settings.store_url:
+            store = await asyncio.to_thread(open_remote, settings)
+            kg.dataset = dataset or ServedDataset.published(settings, store.meta)
+            executor = QueryExecutor(
+                store.endpoints,
+                engine="remote",
+                store_options={"poll_seconds": settings.store_poll_seconds},
+                **limits,
+            )
+            follower = asyncio.create_task(follow_versions(kg, store, executor, settings.store_poll_seconds))
+        else:
+            kg.dataset = dataset or prepare(settings)
+            executor = QueryExecutor(kg.dataset.directory, engine=settings.engine, **limits)
         await executor.start()
         kg.service = QueryService(executor, settings)
         try:
             yield
         finally:
+            if follower is not None:
+                follower.cancel()
             await executor.stop()
 
     app = FastAPI(
@@ -78,6 +121,7 @@ def create_app(
     app.include_router(sparql.router)
     app.include_router(health.router)
     app.include_router(queries.router)
+    app.include_router(world_map.router)
     app.include_router(resources.router)
     app.include_router(site.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

@@ -99,20 +99,35 @@ def cmd_serve(args) -> int:
             "port": args.port,
             "engine": args.engine,
             "workers": args.workers,
+            "store_url": args.store,
         }.items()
         if v is not None
     }
     settings = Settings(**overrides)
-    try:
-        dataset = prepare(settings)
-    except GraphRefused as refused:
-        print(refused.report.render(), file=sys.stderr)
-        print("Not serving: the graph does not conform to the shapes.", file=sys.stderr)
-        return 1
-    print(f"Graph {dataset.version}: {dataset.triples} triples, {len(dataset.named_graphs)} named graphs, valid.")
+    if settings.store_url:
+        from .app import open_remote
+        from .dataset import ServedDataset
+        from .errors import RequestFailed
+        from .remote import EngineEmpty
+
+        try:
+            store = open_remote(settings)
+        except (EngineEmpty, RequestFailed, ValueError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        dataset = ServedDataset.published(settings, store.meta)
+        print(f"Graph {dataset.version}: {dataset.triples} triples, served by {store.endpoints.describe()}.")
+    else:
+        try:
+            dataset = prepare(settings)
+        except GraphRefused as refused:
+            print(refused.report.render(), file=sys.stderr)
+            print("Not serving: the graph does not conform to the shapes.", file=sys.stderr)
+            return 1
+        print(f"Graph {dataset.version}: {dataset.triples} triples, {len(dataset.named_graphs)} named graphs, valid.")
     print(f"SPARQL endpoint: http://{settings.host}:{settings.port}/sparql", flush=True)
     uvicorn.run(
-        create_app(settings, dataset=dataset),
+        create_app(settings, dataset=None if settings.store_url else dataset),
         host=settings.host,
         port=settings.port,
         log_level="info",
@@ -120,6 +135,53 @@ def cmd_serve(args) -> int:
         http=protocol_for(settings),
         h11_max_incomplete_event_size=settings.max_header_bytes,
     )
+    return 0
+
+
+def cmd_load(args) -> int:
+    import shutil
+
+    from .dataset import GraphRefused, prepare, published_dir
+    from .errors import RequestFailed
+    from .publish import publish
+    from .remote import Endpoints
+    from .store import DUMPS_DIR
+
+    settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+    try:
+        endpoints = Endpoints.parse(
+            args.to, args.update or settings.store_update_url, args.graph_store or settings.store_graph_store_url
+        )
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
+        dataset = prepare(settings)
+    except GraphRefused as refused:
+        print(refused.report.render(), file=sys.stderr)
+        print("Not loaded: the graph does not conform to the shapes; the engine keeps what it serves.", file=sys.stderr)
+        return 1
+    try:
+        done = publish(dataset, endpoints)
+    except RequestFailed as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        print("Not loaded: the engine keeps the version it served before.", file=sys.stderr)
+        return 1
+    # the dumps travel with the version: replicas sharing BALIKG_STORE_DIR serve them from here
+    target = published_dir(settings, dataset.version) / DUMPS_DIR
+    if not target.is_dir():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = target.parent / (".staging-" + DUMPS_DIR)
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(dataset.directory / DUMPS_DIR, staging)
+        staging.rename(target)
+    if done.changed:
+        print(
+            f"Loaded graph {done.version} ({done.triples} triples) into {endpoints.describe()}; it was {done.previous or 'empty'}."
+        )
+    else:
+        print(f"The engine at {endpoints.describe()} already serves graph {done.version}; nothing to load.")
+    print(f"Dumps of this version: {target}")
     return 0
 
 
@@ -219,6 +281,23 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
     serve.add_argument("--engine", choices=["oxigraph", "rdflib"], help="query engine (default oxigraph)")
     serve.add_argument("--workers", type=int, help="query worker processes (default 2)")
+    serve.add_argument(
+        "--store",
+        metavar="URL",
+        help="answer from a SPARQL engine loaded with `balikg load --to` (an Oxigraph server's base URL, or another "
+        "engine's query URL) instead of the embedded store",
+    )
+    load_to = add("load", cmd_load, "Validate the graph, then publish it into a SPARQL engine as one new version.")
+    load_to.add_argument(
+        "--to",
+        required=True,
+        metavar="URL",
+        help="the engine: an Oxigraph server's base URL, or another engine's query URL",
+    )
+    load_to.add_argument("--update", metavar="URL", help="the engine's SPARQL Update URL, if not derived from --to")
+    load_to.add_argument(
+        "--graph-store", metavar="URL", help="the engine's Graph Store URL for quads (default: batched SPARQL Update)"
+    )
     commands.add_parser("queries", help="List the ready-made queries.").set_defaults(handler=cmd_queries)
     run = add("query", cmd_query, "Run one ready-made query locally (no server needed).")
     run.add_argument("query_id", help="the query's id (see `balikg queries`)")

@@ -54,6 +54,13 @@ class ServedDataset:
         meta = read_meta(directory)
         return cls(directory, meta["version"], meta["triples"], meta["named_graphs"])
 
+    @classmethod
+    def published(cls, settings: Settings, meta: dict) -> ServedDataset:
+        """The version a remote engine serves, as its version record `meta` describes it; its dumps are looked
+        for where `balikg load --to` left them (`published_dir`)."""
+        directory = published_dir(settings, meta["version"])
+        return cls(directory, meta["version"], meta["triples"], meta["named_graphs"])
+
 
 def _cache_key(layout: DataLayout) -> str:
     """Names a store directory: the data version (a hash of every file's bytes), the validator's version and
@@ -66,6 +73,12 @@ def default_cache_dir() -> Path:
     """Where store directories are kept when no BALIKG_STORE_DIR is set: the user's cache folder."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "bali-process-kg" / "stores"
+
+
+def published_dir(settings: Settings, version: str) -> Path:
+    """Where `balikg load --to` leaves a published version's dumps, for the replicas that serve it (on the
+    same machine, or with BALIKG_STORE_DIR on a shared volume)."""
+    return Path(settings.store_dir or default_cache_dir()) / "published" / version
 
 
 def prepare(settings: Settings, directory: Path | None = None) -> ServedDataset:

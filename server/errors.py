@@ -92,6 +92,12 @@ class UnsupportedMediaType(RequestFailed):
     status = 415
 
 
+class BadGateway(RequestFailed):
+    """A SPARQL engine this endpoint relies on (the remote store) failed or could not be reached."""
+
+    status = 502
+
+
 class Unavailable(RequestFailed):
     """The query could not be answered now; trying again later may work."""
 

@@ -44,6 +44,8 @@ from .query import QueryAnswer, QueryRequest
 from .store import DatasetSpec, open_store
 
 _CONTEXT = multiprocessing.get_context("spawn")
+#: what workers report for isolation when the store is a remote engine they must reach over the network
+REMOTE_ENGINE = "remote-engine (SERVICE refused on a real parse)"
 log = logging.getLogger("balikg")
 
 
@@ -88,10 +90,16 @@ def _project(answer, columns: list[str]):
     return answer
 
 
-def _worker_main(connection, engine: str, directory: str, allowlist: list[str]) -> None:
-    # Off the network before anything else, unless federation needs it (then `federation` checks each query).
-    isolated = "federation-checked" if allowlist else isolation.cut_network()
-    store = open_store(engine, Path(directory))
+def _worker_main(connection, engine: str, location, allowlist: list[str], options: dict) -> None:
+    # Off the network before anything else, unless federation needs it (then `federation` checks each query)
+    # or the store itself is reached over the network (then `remote` checks each query).
+    if allowlist:
+        isolated = "federation-checked"
+    elif engine == "remote":
+        isolated = REMOTE_ENGINE
+    else:
+        isolated = isolation.cut_network()
+    store = open_store(engine, location, **options)
     connection.send(("ready", store.version, isolated))
     while True:
         try:
@@ -117,10 +125,10 @@ class _Worker:
     stream, so a request costs no thread hop and a large answer is read as it arrives.
     """
 
-    def __init__(self, engine: str, directory: Path, allowlist: list[str]):
+    def __init__(self, engine: str, location, allowlist: list[str], options: dict):
         self.connection, child = _CONTEXT.Pipe()
         self.process = _CONTEXT.Process(
-            target=_worker_main, args=(child, engine, str(directory), allowlist), daemon=True
+            target=_worker_main, args=(child, engine, location, allowlist, options), daemon=True
         )
         self.process.start()
         child.close()
@@ -222,11 +230,12 @@ _DETERMINISTIC = (BadRequest, Forbidden, NotAcceptable)
 
 
 class QueryExecutor:
-    """A pool of query worker processes over one store directory."""
+    """A pool of query worker processes over one store: a store directory, or a remote engine's
+    `remote.Endpoints` (engine `remote`)."""
 
     def __init__(
         self,
-        directory: Path,
+        location,
         *,
         engine: str = "oxigraph",
         workers: int = 2,
@@ -235,8 +244,11 @@ class QueryExecutor:
         allowlist: list[str] | None = None,
         cache_bytes: int = 64 * 2**20,
         start_timeout: float = 300.0,
+        store_options: dict | None = None,
     ):
-        self.directory, self.engine = Path(directory), engine
+        self.engine = engine
+        self.location = location if engine == "remote" else Path(location)
+        self.store_options = {"timeout": timeout, **(store_options or {})} if engine == "remote" else {}
         self.size, self.timeout, self.max_pending = workers, timeout, max_pending
         self.allowlist = list(allowlist or [])
         self.start_timeout = start_timeout
@@ -248,6 +260,8 @@ class QueryExecutor:
         #: how the workers are kept off the network (see `isolation`), as the last one to start reported
         self.isolation: str = "not started"
         self.cache = ResultCache(max_bytes=cache_bytes)
+        #: bumped by `forget`, so an answer computed for an earlier data version is never cached
+        self.generation = 0
 
     @property
     def busy(self) -> int:
@@ -255,14 +269,14 @@ class QueryExecutor:
 
     async def start(self) -> None:
         await asyncio.gather(*(self._spawn() for _ in range(self.size)))
-        if self.isolation != isolation.NAMESPACE and not self.allowlist:
+        if self.isolation not in (isolation.NAMESPACE, REMOTE_ENGINE) and not self.allowlist:
             log.warning(
                 "query workers could not be taken off the network (%s); SERVICE is refused by the query guard alone",
                 self.isolation,
             )
 
     async def _spawn(self) -> None:
-        worker = _Worker(self.engine, self.directory, self.allowlist)
+        worker = _Worker(self.engine, self.location, self.allowlist, self.store_options)
         self._all.add(worker)
         try:
             message = await worker.receive(self.start_timeout)
@@ -324,13 +338,21 @@ class QueryExecutor:
         task.add_done_callback(lambda t: t.cancelled() or t.exception())  # never "exception was never retrieved"
         return entry
 
+    def forget(self) -> None:
+        """Empty the result cache (the data version changed); answers still running are not kept."""
+        self.generation += 1
+        self.cache = ResultCache(max_bytes=self.cache.max_bytes, max_entry_bytes=self.cache.max_entry_bytes)
+
     async def _run_and_keep(self, request: QueryRequest) -> QueryAnswer:
+        generation = self.generation
         try:
             answer = await self._run(request)
         except _DETERMINISTIC as error:
-            self.cache.put(request, error)
+            if generation == self.generation:
+                self.cache.put(request, error)
             raise
-        self.cache.put(request, answer)
+        if generation == self.generation:
+            self.cache.put(request, answer)
         return answer
 
     async def _run(self, request: QueryRequest) -> QueryAnswer:

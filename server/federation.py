@@ -43,6 +43,8 @@ def checked_text(query: str, allowlist: list[str], base_iri: str | None = None) 
         raise QuerySyntaxError("the query nests too deeply to parse") from None
     for term in _service_terms(parsed.algebra, []):
         if not isinstance(term, URIRef) or str(term) not in allowlist:
+            if not allowlist:
+                raise Forbidden(f"SERVICE <{term}> is not allowed: this endpoint does not federate")
             raise Forbidden(
                 f"SERVICE <{term}> is not allowed: this endpoint only federates with {', '.join(allowlist)}"
             )

@@ -76,6 +76,8 @@ _OPERAND_WORDS = {"TRUE", "FALSE"}
 class Token(NamedTuple):
     kind: str  # iri, string, var, number, name (a prefixed name), keyword, punct
     text: str
+    #: where the token starts in the text after escape decoding (`decode_escapes`); -1 for derived tokens
+    start: int = -1
 
 
 @dataclass(frozen=True)
@@ -191,20 +193,20 @@ def lex(query: str) -> Reading:
             tag = _LANGTAG.match(text, end)
             if tag:
                 end = tag.end()
-            found.append(Token("string", text[i:end]))
+            found.append(Token("string", text[i:end], i))
             i = end
             continue
         if c == "<":
             end = None if (in_expression and _is_operand(previous)) else _iri_end(text, i)
             if end is not None:
-                found.append(Token("iri", text[i:end]))
+                found.append(Token("iri", text[i:end], i))
                 i = end
                 continue
-            found.append(Token("punct", "<"))
+            found.append(Token("punct", "<", i))
             i += 1
             continue
         if kind in ("var", "name", "number"):
-            found.append(Token(kind, match.group()))
+            found.append(Token(kind, match.group(), i))
             i = match.end()
             continue
         if kind == "keyword":
@@ -213,7 +215,7 @@ def lex(query: str) -> Reading:
                 clause = True
             elif word in _CLAUSE_ENDS:
                 clause = False
-            found.append(Token("keyword", match.group()))
+            found.append(Token("keyword", match.group(), i))
             i = match.end()
             continue
         if c in "({[":
@@ -235,7 +237,7 @@ def lex(query: str) -> Reading:
             depth = max(depth, len(stack))
         elif c in ")}]" and stack:
             stack.pop()
-        found.append(Token("punct", c))
+        found.append(Token("punct", c, i))
         i += 1
     return Reading(tuple(found), depth)
 

@@ -74,6 +74,24 @@ class Settings(BaseSettings):
         description="Where validated stores are kept, one folder per data version; empty means ~/.cache/bali-process-kg/stores.",
     )
 
+    store_url: str | None = Field(
+        default=None,
+        description="A SPARQL engine holding the graph (`balikg load --to`): an Oxigraph server's base URL or another engine's query URL; empty means the embedded store.",
+    )
+    store_update_url: str | None = Field(
+        default=None,
+        description="The engine's SPARQL Update URL, where it is not derived from `store_url` (used by `balikg load --to`).",
+    )
+    store_graph_store_url: str | None = Field(
+        default=None,
+        description="The engine's Graph Store URL for loading quads; empty (for an engine named by its query URL) means batched SPARQL Update.",
+    )
+    store_poll_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="With a remote store: how often each replica reads the data version the engine serves.",
+    )
+
     @field_validator("service_allowlist", mode="before")
     @classmethod
     def _split_commas(cls, value):

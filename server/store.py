@@ -1,7 +1,8 @@
 """The store seam: one small protocol for running SPARQL over the graph, with two engines behind it.
 
 `OxigraphStore` (the default) opens a read-only on-disk pyoxigraph store; `RdflibStore` is the reference
-engine (rdflib's own evaluator, 20–4000× slower, kept to cross-check results). Both read a *store
+engine (rdflib's own evaluator, 20–4000× slower, kept to cross-check results); `remote.RemoteStore` sends
+the same queries to an existing SPARQL engine over HTTP. Both read a *store
 directory* written once by `dataset.write_store_dir` from a validated load, so that any number of worker processes
 can open the same data. In that directory the default graph already holds the union of the data graphs and
 the ontology: a query without FROM or protocol dataset parameters sees the union, a query with them sees
@@ -75,12 +76,18 @@ def read_meta(directory: Path) -> dict:
     return json.loads((directory / META_FILE).read_text(encoding="utf-8"))
 
 
-def open_store(engine: str, directory: Path) -> Store:
+def open_store(engine: str, location, **options) -> Store:
+    """Open a store: a store directory for the embedded engines (`oxigraph`, `rdflib`), a
+    `remote.Endpoints` for `remote` (whose `options` are `RemoteStore`'s)."""
     if engine == "oxigraph":
-        return OxigraphStore(directory)
+        return OxigraphStore(location)
     if engine == "rdflib":
-        return RdflibStore(directory)
-    raise ValueError(f"unknown engine {engine!r} (expected oxigraph or rdflib)")
+        return RdflibStore(location)
+    if engine == "remote":
+        from .remote import RemoteStore
+
+        return RemoteStore(location, **options)
+    raise ValueError(f"unknown engine {engine!r} (expected oxigraph, rdflib or remote)")
 
 
 class OxigraphStore:

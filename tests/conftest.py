@@ -73,6 +73,47 @@ def live_server(protocol_data_dir, store_cache):
 
 
 @pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory):
+    """A real Oxigraph server on loopback (the `oxigraph` wheel), empty until a test loads it. With
+    BALIKG_TEST_ENGINE_URL set (scripts/virtuoso.sh does), the engine that URL names instead — a loopback
+    engine the caller started."""
+    if os.environ.get("BALIKG_TEST_ENGINE_URL"):
+        yield os.environ["BALIKG_TEST_ENGINE_URL"]
+        return
+    from live import running_oxigraph
+
+    with running_oxigraph(tmp_path_factory.mktemp("oxigraph") / "db") as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def remote_server(oxigraph_server, protocol_data_dir, store_cache):
+    """A real `balikg serve --store` in front of that Oxigraph server, loaded with `balikg load --to` with
+    the same graph as `live_server`: the remote-store path end to end."""
+    from live import running_server
+
+    loaded = run_balikg(
+        "load",
+        "--to",
+        oxigraph_server,
+        "--data-dir",
+        str(protocol_data_dir),
+        env={"BALIKG_STORE_DIR": str(store_cache)},
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    with running_server(
+        protocol_data_dir,
+        store_cache,
+        store_url=oxigraph_server,
+        query_timeout=10,
+        max_rows=1000,
+        workers=2,
+        store_poll_seconds=0.5,
+    ) as (base, _):
+        yield base
+
+
+@pytest.fixture(scope="session")
 def client(store_cache):
     """The app built in-process by its factory, with explicit inputs (no environment variables), its
     lifespan run: real worker processes, no HTTP server. The fast API tests use it."""

@@ -95,3 +95,55 @@ def cpu_seconds(pids: list[int]) -> float:
             continue
         total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def oxigraph_executable() -> str:
+    """The `oxigraph` command of the `oxigraph` wheel (a test dependency), beside this interpreter."""
+    candidate = Path(sys.executable).parent / "oxigraph"
+    return str(candidate) if candidate.exists() else shutil.which("oxigraph") or "oxigraph"
+
+
+@contextmanager
+def running_oxigraph(location: Path, timeout_s: int = 20):
+    """A real Oxigraph server (read-write) on a free loopback port over the database at `location`;
+    yields its base URL. `timeout_s` is the server's own query time limit (`--timeout-s`)."""
+    port = free_port()
+    log = open(Path(location).parent / f"oxigraph-{port}.log", "w")
+    process = subprocess.Popen(
+        [
+            oxigraph_executable(),
+            "serve",
+            "--location",
+            str(location),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout-s",
+            str(timeout_s),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError("oxigraph exited during start-up:\n" + Path(log.name).read_text())
+            try:
+                if httpx.post(base + "/query", data={"query": "ASK {}"}, timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("oxigraph did not become ready in time")
+            time.sleep(0.1)
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()

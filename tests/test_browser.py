@@ -128,6 +128,44 @@ def test_the_api_documentation_works_offline(page, live_server):
     assert elsewhere == []
 
 
+def test_the_map_renders_in_both_languages_and_links_to_profiles_with_no_request_leaving_the_machine(page, live_server):
+    elsewhere = _collect_requests(page, live_server)
+    page.goto(live_server + "/?lang=en")
+    page.click("#nav-map")
+    assert page.url.startswith(live_server + "/map")
+    world = page.locator("#map svg.world-map")
+    box = world.bounding_box()
+    assert box["width"] > 600 and box["height"] > 250
+    members = page.locator("#map a.member, #map a.dot")
+    assert members.count() > 40
+    assert page.locator("#map-legend .legend-entry").count() == 4
+    # a member's tooltip names it and its status
+    assert page.locator('#map a.member[data-iso3="IDN"] title').text_content().startswith("Indonesia: party")
+    page.screenshot(path=str(ARTIFACTS / "map-en.png"), full_page=True)
+    # the form redraws the map: the tier view
+    page.select_option("#map-view", "tier")
+    page.click("#map-show")
+    page.wait_for_url("**/map?view=tier*")
+    page.wait_for_selector("#map-legend .legend-entry")
+    assert page.locator("#map-legend .legend-entry").count() > 4
+    page.screenshot(path=str(ARTIFACTS / "map-tier-en.png"), full_page=True)
+    page.click("#lang-id")
+    page.wait_for_url("**lang=id*")
+    assert page.locator("h1").first.inner_text() == "Peta"
+    assert "Laporan TIP" in page.locator("#map-title").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "map-tier-id.png"), full_page=True)
+    # a shape is a link to the member's profile, in the language chosen
+    page.locator('#map a.member[data-iso3="AUS"] path').click()
+    page.wait_for_url(live_server + "/id/state/AUS?lang=id")
+    assert page.locator("#entity-name").inner_text() == "Australia"
+    # a small member drawn as a dot links too
+    page.goto(live_server + "/map?lang=id")
+    page.locator('#map a.dot[data-iso3="NRU"] circle').click()
+    page.wait_for_url(live_server + "/id/state/NRU?lang=id")
+    page.goto(live_server + "/?lang=en")
+    assert elsewhere == []
+
+
 #: every element's box against its text, and every SVG text against its picture, measured by the browser
 OVERFLOW = """() => {
   const problems = [];

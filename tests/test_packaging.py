@@ -33,6 +33,8 @@ def test_wheel_ships_ontology_data_and_queries(wheel):
     shipped_data = {Path(n).name for n in names if n.startswith("server/_bundle/data/ttl/")}
     assert shipped_data == {p.name for p in (REPO / "data" / "ttl").glob("*.ttl")}
     assert "server/sparql/facts-without-source.rq" in names
+    # the map's shapes and their licence (the app draws the map from them; no npm at run time)
+    assert {"server/static/map/countries.json", "server/static/map/LICENSE"} <= set(names)
 
 
 def test_every_console_script_imports(wheel):

@@ -18,7 +18,7 @@ async def health(request: Request) -> dict:
         "ready": True,
         "triples": kg.dataset.triples,
         "data_version": kg.dataset.version,
-        "engine": kg.settings.engine,
+        "engine": "remote" if kg.settings.store_url else kg.settings.engine,
         "workers": executor.size,
         "queries_in_progress": executor.busy,
         "network_isolation": executor.isolation,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
@@ -192,9 +193,19 @@ async def redoc() -> Response:
     return RedirectResponse("/docs", status_code=307)
 
 
+def _dumps_folder(request: Request) -> Path:
+    """The served version's dumps. With a remote store they are where `balikg load --to` left them, which
+    may not be on this machine (docs/deploy.md says how to ship them with the version)."""
+    dataset = state(request).dataset
+    folder = dataset.directory / DUMPS_DIR
+    if not (folder / "SHA256SUMS").is_file():
+        raise NotFound(f"the dumps of data version {dataset.version} are not on this server; see /sparql for the data")
+    return folder
+
+
 @router.get("/dumps/", name="dumps")
 async def dumps(request: Request) -> Response:
-    folder = state(request).dataset.directory / DUMPS_DIR
+    folder = _dumps_folder(request)
     files = sorted(p.name for p in folder.iterdir() if p.is_file())
     sums = (folder / "SHA256SUMS").read_text(encoding="utf-8")
     if negotiation.prefers_html(request.headers.get("accept")):
@@ -204,7 +215,7 @@ async def dumps(request: Request) -> Response:
 
 @router.get("/dumps/{name}", name="dump_file")
 async def dump_file(name: str, request: Request) -> Response:
-    folder = state(request).dataset.directory / DUMPS_DIR
+    folder = _dumps_folder(request)
     if len(name) > MAX_DUMP_NAME or "/" in name or "\x00" in name or not (folder / name).is_file():
         raise NotFound("no such dump; see /dumps/")
     path = folder / name
@@ -223,7 +234,8 @@ async def void_description(request: Request) -> Response:
     rows = await _internal(request, "void-sources")
     sources = [_value(r, "source") for r in rows if "source" in r]
     links = next((int(_value(r, "wikidata_links")) for r in rows if "wikidata_links" in r), 0)
-    dumps = sorted(p.name for p in (kg.dataset.directory / DUMPS_DIR).iterdir() if p.name.endswith(".gz"))
+    folder = kg.dataset.directory / DUMPS_DIR
+    dumps = sorted(p.name for p in folder.iterdir() if p.name.endswith(".gz")) if folder.is_dir() else []
     triples = void.describe(
         base_url=str(request.base_url),
         version=kg.dataset.version,
