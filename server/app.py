@@ -74,6 +74,7 @@ def create_app(
             "timeout": settings.query_timeout,
             "max_pending": settings.max_pending_queries,
             "allowlist": settings.service_allowlist,
+            "service_map": settings.service_map,
             "cache_bytes": settings.cache_bytes,
         }
         follower = None

@@ -6,6 +6,11 @@ params (name, type, required, default, enum, description, example) and the outpu
 RDF terms that the engine binds (pyoxigraph substitutions, rdflib initBindings) — never pasted into the
 query text. A query's form (SELECT, ASK, or a graph: CONSTRUCT/DESCRIBE) is the engine's reading of it, not
 a guess. Running a query is the query service's job; this module only describes and binds.
+
+A *federated* query calls a remote endpoint with `SERVICE <IRI>`; its header carries the tag `federated`
+(a test checks the tag and the SERVICE calls agree). It can run only where every endpoint it calls is in
+`BALIKG_SERVICE_ALLOWLIST`; elsewhere it is left out of the lists (`Catalogue.available`) and running it
+is a `FederationOff` error naming the setting.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import pyoxigraph as ox
 import yaml
 
 from .datafiles import QUERIES_DIR
-from .errors import BadRequest
+from .errors import BadRequest, FederationOff
 from .query import Binding, is_absolute_iri
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -27,6 +32,9 @@ PARAM_TYPES = {"iri", "iso3", "string", "integer", "year", "date", "language", "
 _HEADER_LINE = re.compile(r"^#\+ ?(.*)$")
 _PARAM_VARIABLE = re.compile(r"[?$]_([A-Za-z][A-Za-z0-9_]*)")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+#: the endpoints a ready-made query calls (our own files: a plain IRI after SERVICE, never a prefixed name)
+_SERVICE = re.compile(r"\bSERVICE\s+(?:SILENT\s+)?<([^>]*)>", re.I)
+FEDERATED_TAG = "federated"
 
 
 class CatalogueError(Exception):
@@ -123,6 +131,29 @@ class ReadyQuery:
     def body(self) -> str:
         """The SPARQL without the header."""
         return "\n".join(line for line in self.text.splitlines() if not _HEADER_LINE.match(line)).strip() + "\n"
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """The remote endpoints the query calls with SERVICE, in order of first use."""
+        return tuple(dict.fromkeys(_SERVICE.findall(self.body)))
+
+    @property
+    def federated(self) -> bool:
+        return FEDERATED_TAG in self.tags
+
+    def runs_with(self, allowlist: list[str]) -> bool:
+        """Whether every endpoint the query calls is allowlisted (always, for a query that calls none)."""
+        return all(service in allowlist for service in self.services)
+
+    def federation_off_message(self) -> str:
+        return (
+            f"the ready-made query '{self.id}' calls {', '.join(self.services)} with SERVICE, and federation with it "
+            "is off on this endpoint (BALIKG_SERVICE_ALLOWLIST does not name it; see docs/endpoint.md)"
+        )
+
+    def require_runnable(self, allowlist: list[str]) -> None:
+        if not self.runs_with(allowlist):
+            raise FederationOff(self.federation_off_message())
 
     @property
     def column_names(self) -> tuple[str, ...] | None:
@@ -236,9 +267,10 @@ def parse_query_file(path: Path) -> ReadyQuery:
 
 def query_form(text: str, where: str = "query") -> str:
     """The query's form as the engine reads it: planned on an empty in-memory store, which costs
-    microseconds (rdflib's parser would add over a second to start-up)."""
+    microseconds (rdflib's parser would add over a second to start-up). A SERVICE call is read as a GRAPH
+    pattern here (the same shape), because the engine may call the remote endpoint while planning."""
     try:
-        answer = ox.Store().query(text)
+        answer = ox.Store().query(_SERVICE.sub("GRAPH <urn:balikg:form-check>", text))
     except SyntaxError as error:
         raise CatalogueError(f"{where}: the query does not parse: {error}") from None
     if isinstance(answer, ox.QueryBoolean):
@@ -262,3 +294,7 @@ class Catalogue:
 
     def get(self, query_id: str) -> ReadyQuery | None:
         return self.queries.get(query_id)
+
+    def available(self, allowlist: list[str]) -> list[ReadyQuery]:
+        """The queries that can run here: all but the federated ones whose endpoints are not allowlisted."""
+        return [query for query in self if query.runs_with(allowlist)]

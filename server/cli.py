@@ -188,9 +188,11 @@ def cmd_load(args) -> int:
 def cmd_queries(args) -> int:
     from .catalogue import Catalogue
 
+    allowlist = Settings().service_allowlist
     for query in Catalogue():
         params = ", ".join(f"{p.name}:{p.type}{'' if p.required else '?'}" for p in query.params)
-        print(f"{query.id:<38} {query.title}" + (f"  [{params}]" if params else ""))
+        off = "" if query.runs_with(allowlist) else "  (federated: off, see BALIKG_SERVICE_ALLOWLIST)"
+        print(f"{query.id:<38} {query.title}" + (f"  [{params}]" if params else "") + off)
     return 0
 
 
@@ -238,9 +240,13 @@ def cmd_query(args) -> int:
     }[args.format]
     if graph:
         media = "application/ld+json" if args.format == "json" else "text/turtle"
-    service = QueryService(LocalExecutor(open_store(settings.engine, dataset.directory)), settings)
+    if query.services and not query.runs_with(settings.service_allowlist):
+        print(f"error: {query.federation_off_message()}", file=sys.stderr)
+        return 1
+    store = open_store(settings.engine, dataset.directory)
+    service = QueryService(LocalExecutor(store, settings.service_allowlist, settings.service_map), settings)
     request = service.request(
-        query.body, media_type=media, bindings=bindings, max_rows=10**9, columns=query.column_names
+        query.body, media_type=media, bindings=bindings, max_rows=10**9, columns=query.column_names, own_text=True
     )
     try:
         outcome = asyncio.run(service.answer(request))
@@ -257,6 +263,52 @@ def cmd_query(args) -> int:
         print(f"({len(rows) - 1} rows)", file=sys.stderr)
     else:
         sys.stdout.buffer.write(outcome.body)
+    return 0
+
+
+def cmd_wikidata(args) -> int:
+    import asyncio
+
+    from . import wikidata
+    from .catalogue import Catalogue
+    from .dataset import GraphRefused, prepare
+    from .errors import RequestFailed
+    from .executor import LocalExecutor
+    from .service import QueryService
+    from .store import open_store
+
+    if args.format and (args.format == "csv") != (args.action == "diff"):
+        print(f"error: {args.action} writes {'csv' if args.action == 'diff' else 'quickstatements'}", file=sys.stderr)
+        return 2
+    try:
+        snapshot = wikidata.load_snapshot(args.snapshot)
+    except wikidata.SnapshotError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+    try:
+        dataset = prepare(settings)
+    except GraphRefused as refused:
+        print(refused.report.render(), file=sys.stderr)
+        return 1
+    service = QueryService(LocalExecutor(open_store(settings.engine, dataset.directory)), settings)
+    try:
+        statements = asyncio.run(wikidata.our_statements(service, Catalogue()))
+    except RequestFailed as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 1
+    differences = wikidata.diff(statements, snapshot)
+    if args.action == "diff":
+        text = wikidata.diff_csv(differences)
+        summary = ", ".join(f"{n} {status}" for status, n in wikidata.counts(differences).items())
+        print(f"{len(differences)} statements: {summary}", file=sys.stderr)
+    else:
+        text = wikidata.quickstatements(differences)
+        print(f"{text.count(chr(10))} QuickStatements commands", file=sys.stderr)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
     return 0
 
 
@@ -313,6 +365,22 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="instead, per kind of fact: how many facts cite a primary-record or official document, and the share",
     )
+    wd = add(
+        "wikidata",
+        cmd_wikidata,
+        "Compare our well-sourced statements with a Wikidata snapshot (diff, as CSV), or write the ones Wikidata "
+        "lacks as QuickStatements (export).",
+    )
+    wd.add_argument("action", choices=["diff", "export"], help="diff: every statement and its status; export: commands")
+    wd.add_argument(
+        "--snapshot", required=True, help="Wikidata entities as JSON, in Special:EntityData's shape ({'entities': …})"
+    )
+    wd.add_argument(
+        "--format",
+        choices=["csv", "quickstatements"],
+        help="csv for diff (the default), quickstatements for export (the default)",
+    )
+    wd.add_argument("-o", "--output", help="file to write (default: standard output)")
     export = add("export", cmd_export, "Write the whole graph in one RDF format.")
     export.add_argument("--format", choices=sorted(DUMP_FORMATS), default="ttl", help="output format (default ttl)")
     export.add_argument("-o", "--output", help="file to write (default: standard output)")

@@ -98,6 +98,14 @@ class BadGateway(RequestFailed):
     status = 502
 
 
+class RemoteServiceFailed(BadGateway):
+    """A remote endpoint called with SERVICE refused the connection, broke it or answered with an error."""
+
+
+class FederationOff(Forbidden):
+    """A ready-made query that calls a remote endpoint this server does not federate with."""
+
+
 class Unavailable(RequestFailed):
     """The query could not be answered now; trying again later may work."""
 

@@ -49,16 +49,26 @@ REMOTE_ENGINE = "remote-engine (SERVICE refused on a real parse)"
 log = logging.getLogger("balikg")
 
 
-def run_query(store, request: QueryRequest, allowlist: list[str] | None = None) -> QueryAnswer:
+def run_query(
+    store, request: QueryRequest, allowlist: list[str] | None = None, service_map: dict[str, str] | None = None
+) -> QueryAnswer:
     """Run one request against a store and serialise the answer (workers and the CLI use this).
     Raises a `RequestFailed` for anything the client should hear about."""
-    text = federation.checked_text(request.query, allowlist, request.base_iri) if allowlist else request.query
-    answer = store.query(
-        text,
-        bindings={name: b.to_term() for name, b in request.bindings} or None,
-        dataset=DatasetSpec(_listed(request.default_graphs), _listed(request.named_graphs)),
-        base_iri=request.base_iri,
-    )
+    if allowlist and request.own_text:
+        text = federation.mapped_own_text(request.query, allowlist, service_map)
+    elif allowlist:
+        text = federation.checked_text(request.query, allowlist, request.base_iri, service_map)
+    else:
+        text = request.query
+    try:
+        answer = store.query(
+            text,
+            bindings={name: b.to_term() for name, b in request.bindings} or None,
+            dataset=DatasetSpec(_listed(request.default_graphs), _listed(request.named_graphs)),
+            base_iri=request.base_iri,
+        )
+    except OSError as error:  # only SERVICE does input or output while a query runs
+        raise federation.remote_failure(error) from None
     if request.columns and answer.kind == "bindings":
         answer = _project(answer, list(request.columns))
     available = offers(answer.kind)
@@ -72,6 +82,8 @@ def run_query(store, request: QueryRequest, allowlist: list[str] | None = None) 
         written = results.serialize(answer, media_type, request.max_rows)
     except RequestFailed:
         raise
+    except OSError as error:  # a SERVICE call evaluated lazily, while results are pulled
+        raise federation.remote_failure(error) from None
     except Exception as error:  # an evaluation error surfaces while results are pulled
         raise QueryEvaluationError(f"query evaluation failed: {error}") from None
     return QueryAnswer(answer.kind, written.media_type, written.body, written.count, written.truncated)
@@ -90,7 +102,9 @@ def _project(answer, columns: list[str]):
     return answer
 
 
-def _worker_main(connection, engine: str, location, allowlist: list[str], options: dict) -> None:
+def _worker_main(
+    connection, engine: str, location, allowlist: list[str], options: dict, service_map: dict[str, str] | None = None
+) -> None:
     # Off the network before anything else, unless federation needs it (then `federation` checks each query)
     # or the store itself is reached over the network (then `remote` checks each query).
     if allowlist:
@@ -109,7 +123,7 @@ def _worker_main(connection, engine: str, location, allowlist: list[str], option
         if request is None:
             return
         try:
-            outcome = run_query(store, request, allowlist)
+            outcome = run_query(store, request, allowlist, service_map)
         except RequestFailed as error:
             outcome = error
         except Exception as error:  # never let one bad query take the worker down silently
@@ -125,10 +139,12 @@ class _Worker:
     stream, so a request costs no thread hop and a large answer is read as it arrives.
     """
 
-    def __init__(self, engine: str, location, allowlist: list[str], options: dict):
+    def __init__(
+        self, engine: str, location, allowlist: list[str], options: dict, service_map: dict[str, str] | None = None
+    ):
         self.connection, child = _CONTEXT.Pipe()
         self.process = _CONTEXT.Process(
-            target=_worker_main, args=(child, engine, location, allowlist, options), daemon=True
+            target=_worker_main, args=(child, engine, location, allowlist, options, service_map), daemon=True
         )
         self.process.start()
         child.close()
@@ -242,6 +258,7 @@ class QueryExecutor:
         timeout: float = 10.0,
         max_pending: int = 16,
         allowlist: list[str] | None = None,
+        service_map: dict[str, str] | None = None,
         cache_bytes: int = 64 * 2**20,
         start_timeout: float = 300.0,
         store_options: dict | None = None,
@@ -251,6 +268,7 @@ class QueryExecutor:
         self.store_options = {"timeout": timeout, **(store_options or {})} if engine == "remote" else {}
         self.size, self.timeout, self.max_pending = workers, timeout, max_pending
         self.allowlist = list(allowlist or [])
+        self.service_map = dict(service_map or {})
         self.start_timeout = start_timeout
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._all: set[_Worker] = set()
@@ -276,7 +294,7 @@ class QueryExecutor:
             )
 
     async def _spawn(self) -> None:
-        worker = _Worker(self.engine, self.location, self.allowlist, self.store_options)
+        worker = _Worker(self.engine, self.location, self.allowlist, self.store_options, self.service_map)
         self._all.add(worker)
         try:
             message = await worker.receive(self.start_timeout)
@@ -351,7 +369,8 @@ class QueryExecutor:
             if generation == self.generation:
                 self.cache.put(request, error)
             raise
-        if generation == self.generation:
+        remote_answer = self.allowlist and "service" in request.query.lower()  # a remote answer may change
+        if generation == self.generation and not remote_answer:
             self.cache.put(request, answer)
         return answer
 
@@ -419,8 +438,8 @@ class LocalExecutor:
     """Runs queries in this process, for the command line: the same `run_query` as the workers, without the
     pool, the time limit or the cache (a person at a terminal can press Ctrl-C)."""
 
-    def __init__(self, store, allowlist: list[str] | None = None):
-        self.store, self.allowlist = store, list(allowlist or [])
+    def __init__(self, store, allowlist: list[str] | None = None, service_map: dict[str, str] | None = None):
+        self.store, self.allowlist, self.service_map = store, list(allowlist or []), dict(service_map or {})
 
     async def execute(self, request: QueryRequest) -> QueryAnswer:
-        return await asyncio.to_thread(run_query, self.store, request, self.allowlist)
+        return await asyncio.to_thread(run_query, self.store, request, self.allowlist, self.service_map)

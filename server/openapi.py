@@ -27,7 +27,7 @@ def openapi_with_queries(app: FastAPI) -> dict:
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-    for query in app.state.kg.catalogue:
+    for query in app.state.kg.catalogue.available(app.state.kg.settings.service_allowlist):
         parameters = []
         for param in query.params:
             spec = dict(_SCHEMAS[param.type])

@@ -69,6 +69,10 @@ class QueryRequest:
     columns: tuple[str, ...] | None = None
     #: the base IRI relative IRIs in the query resolve against (the endpoint's URL)
     base_iri: str | None = None
+    #: the text is this server's own (a ready-made query file, an internal or page query), never a client's:
+    #: its SERVICE calls, if any, are plain `<IRI>`s, so with federation on a worker checks and maps them in the
+    #: text instead of re-serialising it with rdflib, whose writer cannot write back every query (`federation`)
+    own_text: bool = False
 
     @property
     def size(self) -> int:

@@ -111,10 +111,13 @@ class QueryService:
         *,
         columns: tuple[str, ...] | None = None,
         client: Request | None = None,
+        own_text: bool = True,
     ) -> list[Row]:
-        """A SELECT's rows for a page: variable → `Term`, unbound variables absent."""
+        """A SELECT's rows for a page: variable → `Term`, unbound variables absent. Pages run only this
+        server's own texts (`own_text`, see `QueryRequest`)."""
         answer = await self.answer(
-            self.request(query, bindings=bindings, media_type=JSON_RESULTS, columns=columns), client=client
+            self.request(query, bindings=bindings, media_type=JSON_RESULTS, columns=columns, own_text=own_text),
+            client=client,
         )
         return rows_of(answer)
 

@@ -4,10 +4,12 @@ The README's settings table is checked against the fields here by a test, so eac
 description and a default.
 """
 
+from ipaddress import ip_address
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -65,6 +67,14 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Endpoints a query may call with SERVICE, comma-separated; empty means SERVICE is refused.",
     )
+    service_map: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict,
+        description="Send SERVICE calls to an allowlisted IRI to another endpoint: `IRI=URL`, comma-separated. The allowlist is checked on the IRI the query names; only allowlisted IRIs can be mapped, and only to a loopback URL or another allowlisted one (a local mirror, a test server).",
+    )
+    wikidata_snapshot: Path | None = Field(
+        default=None,
+        description="A Wikidata entity snapshot (Special:EntityData JSON) that /wikidata compares our statements with; empty means the page lists our statements unchecked.",
+    )
     access_log: bool = Field(
         default=False,
         description="Log one line per HTTP request (off by default: a reverse proxy usually logs, and it costs about 6 % of throughput).",
@@ -98,3 +108,48 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("service_map", mode="before")
+    @classmethod
+    def _split_pairs(cls, value):
+        if isinstance(value, str):
+            pairs = {}
+            for item in value.split(","):
+                if not item.strip():
+                    continue
+                iri, sep, url = item.partition("=")
+                if not sep or not iri.strip() or not url.strip():
+                    raise ValueError(f"service_map expects IRI=URL pairs, got {item.strip()!r}")
+                pairs[iri.strip()] = url.strip()
+            return pairs
+        return value
+
+    @model_validator(mode="after")
+    def _map_only_allowlisted_to_safe_targets(self):
+        for iri, url in self.service_map.items():
+            if iri not in self.service_allowlist:
+                raise ValueError(f"service_map: {iri} is not in service_allowlist; only allowlisted IRIs can be mapped")
+            if not (is_loopback_url(url) or url in self.service_allowlist):
+                raise ValueError(
+                    f"service_map: {url} is neither a loopback URL nor in service_allowlist; "
+                    "a mapped endpoint must be one of the two"
+                )
+        return self
+
+    @property
+    def federation(self) -> bool:
+        """Whether any SERVICE call may leave the engine."""
+        return bool(self.service_allowlist)
+
+
+def is_loopback_url(url: str) -> bool:
+    """An http(s) URL whose host is a loopback address or `localhost`."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    if parts.hostname == "localhost":
+        return True
+    try:
+        return ip_address(parts.hostname).is_loopback
+    except ValueError:
+        return False

@@ -40,6 +40,16 @@ def test_strings_built_from_values_exist_for_every_value():
         assert key in STRINGS
 
 
+def test_the_maps_strings_built_from_values_exist_for_every_value():
+    # server/routers/map.py and map.html build keys from its views, statuses and tiers
+    from server.routers.map import STATUS_COLOURS, TIER_COLOURS, VIEWS, _key
+
+    keys = [f"map_view_{view}" for view in VIEWS]
+    keys += ["status_" + _key(status) for status in STATUS_COLOURS]
+    keys += ["tier_" + _key(tier) for tier in TIER_COLOURS]
+    assert sorted(key for key in keys if key not in STRINGS) == []
+
+
 def test_strings_the_charts_and_the_treaty_table_build_from_values_exist_for_every_value():
     from server.catalogue import Catalogue
 
@@ -52,13 +62,3 @@ def test_strings_the_charts_and_the_treaty_table_build_from_values_exist_for_eve
         + [f"unplaced_{r}" for r in ("period", "range", "whole_year")]
     )
     assert [key for key in keys if key not in STRINGS] == []
-
-
-def test_the_maps_strings_built_from_values_exist_for_every_value():
-    # server/routers/map.py and map.html build keys from its views, statuses and tiers
-    from server.routers.map import STATUS_COLOURS, TIER_COLOURS, VIEWS, _key
-
-    keys = [f"map_view_{view}" for view in VIEWS]
-    keys += ["status_" + _key(status) for status in STATUS_COLOURS]
-    keys += ["tier_" + _key(tier) for tier in TIER_COLOURS]
-    assert sorted(key for key in keys if key not in STRINGS) == []

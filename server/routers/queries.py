@@ -26,10 +26,11 @@ SUFFIXES = {"graph": [".ttl", ".nt", ".jsonld"], "select": [".csv", ".json", ".t
 @router.get("/queries", name="query_catalogue")
 async def catalogue(request: Request) -> Response:
     kg = state(request)
+    listed = kg.catalogue.available(kg.settings.service_allowlist)
     if negotiation.prefers_html(request.headers.get("accept")):
-        return await pages.render(request, "queries.html", queries=list(kg.catalogue))
+        return await pages.render(request, "queries.html", queries=listed)
     return JSONResponse(
-        {"queries": [q.summary() | {"url": str(request.url_for("ready_query", query_id=q.id))} for q in kg.catalogue]}
+        {"queries": [q.summary() | {"url": str(request.url_for("ready_query", query_id=q.id))} for q in listed]}
     )
 
 
@@ -46,6 +47,7 @@ async def ready_query(request: Request, query_id: str) -> Response:
     query = catalogue.get(stem)
     if query is None:
         raise NotFound(f"no ready-made query '{query_id[:200]}'; see /queries")
+    query.require_runnable(state(request).settings.service_allowlist)
     pairs = list(request.query_params.multi_items())
     values = {k: v for k, v in pairs if k not in ("format", "lang")}
     wants_page = (
@@ -71,6 +73,7 @@ async def ready_query(request: Request, query_id: str) -> Response:
             columns=query.column_names,
             media_type=media_type or requested_formats(pairs),
             accept=request.headers.get("accept"),
+            own_text=True,
         ),
     )
     if response.headers.get("content-type", "").startswith("text/csv"):
@@ -99,6 +102,7 @@ async def _csv_metadata(request: Request, query: ReadyQuery) -> Response:
     if query.form != "select":
         raise NotFound(f"'{query.id}' answers with a graph, not a table; it has no CSV")
     kg = state(request)
+    query.require_runnable(kg.settings.service_allowlist)
     values = {k: v for k, v in request.query_params.multi_items() if k not in ("format", "lang")}
     rows = await kg.service.rows(query.body, query.bindings(values), columns=query.column_names, client=request)
     columns = []
@@ -155,6 +159,7 @@ async def _query_page(
                 columns=query.column_names,
                 accept=pages.TABLE_FORMATS,
                 max_rows=kg.settings.max_html_rows,
+                own_text=True,
             ),
         )
     downloads = [

@@ -70,7 +70,8 @@ async def _negotiate_document(request: Request, name: str, suffix: str) -> Respo
 async def _rdf(request: Request, query: str, media_type: str, bindings: dict | None = None) -> bytes:
     service = state(request).service
     answer = await service.answer(
-        service.request(query, media_type=media_type, bindings=bindings, max_rows=10**6), client=request
+        service.request(query, media_type=media_type, bindings=bindings, max_rows=10**6, own_text=True),
+        client=request,
     )
     return answer.body
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
-from .. import charts, citation, figures, formats, negotiation, pages, results, void
+from .. import charts, citation, figures, formats, negotiation, pages, results, void, wikidata
 from ..errors import NotFound
 from ..query import Binding
 from ..service import Row
@@ -154,7 +154,7 @@ async def _build_home(request: Request) -> bytes:
         text=text,
         found=found,
         more=more,
-        queries=list(state(request).catalogue),
+        queries=state(request).catalogue.available(state(request).settings.service_allowlist),
         parties_chart=parties_chart,
         status_chart=status_chart,
         law_chart=law_chart,
@@ -166,6 +166,34 @@ async def _build_home(request: Request) -> bytes:
         jsonld=citation.dataset_jsonld(state(request).dataset.version, str(request.base_url)),
     )
     return response.body
+
+
+async def _wikidata_differences(request: Request):
+    kg = state(request)
+    statements = await wikidata.our_statements(kg.service, kg.catalogue)
+    path = kg.settings.wikidata_snapshot
+    snapshot = await asyncio.to_thread(wikidata.load_snapshot, path) if path else {"entities": {}}
+    return path, wikidata.diff(statements, snapshot)
+
+
+@router.get("/wikidata", name="wikidata_page")
+async def wikidata_page(request: Request) -> Response:
+    """Our statements for Wikidata compared with the configured snapshot (docs/wikidata.md)."""
+    path, differences = await _wikidata_differences(request)
+    return await pages.render(
+        request,
+        "wikidata.html",
+        differences=differences,
+        snapshot=path.name if path else None,
+        counts=wikidata.counts(differences),
+    )
+
+
+@router.get("/wikidata.csv", name="wikidata_csv")
+async def wikidata_csv(request: Request) -> Response:
+    """The same comparison as CSV (status `not-in-snapshot` throughout when no snapshot is configured)."""
+    _, differences = await _wikidata_differences(request)
+    return Response(wikidata.diff_csv(differences), media_type="text/csv; charset=utf-8")
 
 
 @router.get("/cite.bib", name="cite_bibtex")

@@ -210,7 +210,7 @@ async def _query_page(request: Request, query: str | None, pairs) -> Response:
         table=table,
         error=failure.message if failure else None,
         downloads=downloads,
-        examples=list(state(request).catalogue),
+        examples=state(request).catalogue.available(state(request).settings.service_allowlist),
         share="/sparql?" + urlencode({"query": query or ""}),
         prefixes=sorted(prefixes.PREDECLARED),
         prefix_json=json.dumps(prefixes.PREDECLARED),
