@@ -23,7 +23,7 @@ BP = Namespace("https://w3id.org/bali-process-kg/def#")
 QB = Namespace("http://purl.org/linked-data/cube#")
 SDMX = Namespace("http://purl.org/linked-data/sdmx/2009/dimension#")
 WIKIBASE = Namespace("http://wikiba.se/ontology#")
-IDN = URIRef("https://w3id.org/bali-process-kg/id/state/IDN")
+STATE = "https://w3id.org/bali-process-kg/id/state/"
 PAGE_QUERIES = Path(__file__).resolve().parent.parent / "server" / "sparql"
 
 
@@ -118,10 +118,11 @@ def test_a_part_year_figure_gives_way_to_the_same_bodys_whole_year_figure():
     assert [(o.value, reason) for o, reason in chart.unplaced] == [(194, "whole-year")]
 
 
-def _answering_observations(data):
-    """Indonesia's observations the graph answers with: not deprecated, and preferred where records compete."""
+def _answering_observations(data, iso3: str):
+    """A state's observations the graph answers with: not deprecated, and preferred where records compete."""
     dims = [QB.dataSet, SDMX.refArea, SDMX.refPeriod, QB.measureType, BP.unitCounted, BP.reportingBody]
-    observations = [o for o in data.subjects(SDMX.refArea, IDN) if (o, RDF.type, QB.Observation) in data]
+    area = URIRef(STATE + iso3)
+    observations = [o for o in data.subjects(SDMX.refArea, area) if (o, RDF.type, QB.Observation) in data]
     preferred = {
         tuple(data.value(o, d) for d in dims)
         for o in observations
@@ -159,11 +160,12 @@ def _points(html: str) -> list[dict]:
     ]
 
 
-@pytest.mark.parametrize("path", ["/id/state/IDN", "/"])
-def test_every_dot_of_the_indicators_chart_is_one_observation_of_one_body(client, data, path):
+@pytest.mark.parametrize(("path", "iso3"), [("/id/state/IDN", "IDN"), ("/", "IDN"), ("/id/state/AUS", "AUS")])
+def test_every_dot_of_the_indicators_chart_is_one_observation_of_one_body(client, data, path, iso3):
     html = client.get(path, headers={"Accept": "text/html"}).text.replace("&#39;", "'").replace("&amp;", "&")
     points = _points(html)
-    answering = _answering_observations(data)
+    answering = _answering_observations(data, iso3)
+    assert points and answering
     drawn = []
     for point in points:
         matches = [
@@ -182,9 +184,11 @@ def test_every_dot_of_the_indicators_chart_is_one_observation_of_one_body(client
     assert listed.count("<li>") == len(answering) - len(in_range)  # the others are listed under the chart
 
 
-def test_a_state_without_observations_has_no_indicators_chart(client):
-    html = client.get("/id/state/AUS", headers={"Accept": "text/html"}).text
-    assert 'id="chart-indicators"' not in html
+def test_a_state_without_observations_has_no_indicators_chart(client, data):
+    observed = set(data.objects(None, SDMX.refArea))
+    iso3 = next(str(code) for state, code in sorted(data.subject_objects(BP.iso3)) if state not in observed)
+    html = client.get(f"/id/state/{iso3}", headers={"Accept": "text/html"}).text
+    assert 'id="entity-name"' in html and 'id="chart-indicators"' not in html
 
 
 # --- every chart names its query --------------------------------------------------------------------------
