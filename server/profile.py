@@ -137,7 +137,7 @@ def build(iri: str, lang: str, outgoing: list[Row], incoming: list[Row], source_
     types = [show(r["o"], lang, r.get("o_en"), r.get("o_id")) for r in outgoing if r["p"].value == RDF_TYPE]
     type_iris = {r["o"].value for r in outgoing if r["p"].value == RDF_TYPE}
     wikidata = [r["o"].value for r in outgoing if r["p"].value == EXACT_MATCH and link_for(r["o"].value)]
-    own_sources = sorted({refs.number(r["o"].value) for r in outgoing if r["p"].value == SOURCE})
+    own_sources = [refs.number(url) for url in sorted({r["o"].value for r in outgoing if r["p"].value == SOURCE})]
     notes = _pick_note([r["o"] for r in outgoing if r["p"].value == NOTE], lang)
 
     statements: dict[str, dict] = {}
@@ -160,9 +160,7 @@ def build(iri: str, lang: str, outgoing: list[Row], incoming: list[Row], source_
         if prop == RDF_TYPE:
             class_labels[value.value] = show(value, lang, row.get("o_en"), row.get("o_id"))["text"]
         elif prop == SOURCE:
-            number = refs.number(value.value)
-            if number not in fact.sources:
-                fact.sources.append(number)
+            pass  # numbered below, in the order the page shows the facts (fact.raw keeps them)
         elif prop == RANK:
             fact.rank = value.value.rsplit("#", 1)[-1].removesuffix("Rank").lower()
         elif prop == BP + "rankReason":
@@ -200,6 +198,11 @@ def build(iri: str, lang: str, outgoing: list[Row], incoming: list[Row], source_
             }
         )
 
+    # References are numbered in reading order (the entity's own sources, then each fact as shown), so a
+    # page is the same whatever order the engine returned its rows in.
+    for group in groups:
+        for fact in group["facts"]:
+            fact.sources = [refs.number(url) for url in sorted({v.value for v in fact.raw.get(SOURCE, [])})]
     view = {
         "iri": iri,
         "name": name,
