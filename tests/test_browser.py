@@ -103,6 +103,19 @@ def test_the_sparql_editor_runs_a_query_and_shows_errors_with_no_request_leaving
     page.wait_for_selector("#yasgui .yasr table tbody tr")
     assert page.locator("#yasgui .yasr table tbody tr").count() == 3
     page.screenshot(path=str(ARTIFACTS / "sparql-editor.png"), full_page=True)
+    # numbers get a chart view, drawn by the page itself
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("SELECT ?class (COUNT(?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class ORDER BY DESC(?n) LIMIT 5")
+    page.click("#yasgui .yasqe_queryButton")
+    page.wait_for_selector("#yasgui .yasr table tbody tr")
+    page.click("#yasgui .select_chart")
+    page.wait_for_selector("#yasgui svg.result-chart")
+    bars = page.locator("#yasgui svg.result-chart rect")
+    assert bars.count() == 5
+    widths = [float(bars.nth(i).get_attribute("width")) for i in range(5)]
+    assert widths == sorted(widths, reverse=True) and widths[0] > widths[-1]
+    page.screenshot(path=str(ARTIFACTS / "sparql-chart.png"), full_page=True)
     assert elsewhere == []
 
 

@@ -15,6 +15,82 @@
     return;
   }
   var prefixes = JSON.parse(root.dataset.prefixes);
+
+  // The chart view: bars of the first numeric column, labelled by the first other column, drawn as SVG
+  // by this page itself (no chart library, nothing fetched). Offered only when the results have a
+  // column whose every value is a number.
+  var SVG = "http://www.w3.org/2000/svg";
+  var NUMBER = /#(integer|decimal|double|float|long|int|short|byte|nonNegativeInteger|positiveInteger|nonPositiveInteger|negativeInteger|unsignedLong|unsignedInt|unsignedShort|unsignedByte)$/;
+  var MOST_BARS = 50;
+  function svgElement(name, attributes, text) {
+    var element = document.createElementNS(SVG, name);
+    Object.keys(attributes).forEach(function (key) { element.setAttribute(key, attributes[key]); });
+    if (text !== undefined) element.textContent = text;
+    return element;
+  }
+  function ChartView(yasr) {
+    this.yasr = yasr;
+    this.priority = 5;
+    this.label = root.dataset.chartLabel || "Chart";
+  }
+  ChartView.prototype.columns = function () {
+    var results = this.yasr.results;
+    if (!results || !results.getVariables || !results.getBindings) return null;
+    var variables = results.getVariables() || [];
+    var rows = results.getBindings() || [];
+    if (!rows.length) return null;
+    var value = variables.filter(function (v) {
+      return rows.some(function (row) { return row[v]; }) && rows.every(function (row) {
+        return !row[v] || (NUMBER.test(row[v].datatype || "") && isFinite(parseFloat(row[v].value)));
+      });
+    })[0];
+    if (!value) return null;
+    var label = variables.filter(function (v) { return v !== value; })[0] || value;
+    return { value: value, label: label, rows: rows };
+  };
+  ChartView.prototype.canHandleResults = function () { return !!this.columns(); };
+  ChartView.prototype.getIcon = function () {
+    var icon = document.createElement("span");
+    icon.textContent = "\u2587";
+    return icon;
+  };
+  ChartView.prototype.draw = function () {
+    var columns = this.columns();
+    var target = this.yasr.resultsEl;
+    target.textContent = "";
+    if (!columns) return;
+    var rows = columns.rows.slice(0, MOST_BARS);
+    var names = rows.map(function (row) {
+      var cell = row[columns.label];
+      var text = cell ? cell.value : "";
+      if (cell && cell.type === "uri") text = text.replace(/^.*[\/#]/, "") || text;
+      return text.length > 48 ? text.slice(0, 47) + "\u2026" : text;
+    });
+    var values = rows.map(function (row) { return row[columns.value] ? parseFloat(row[columns.value].value) : 0; });
+    var top = Math.max.apply(null, values.map(Math.abs).concat([1]));
+    var labelWidth = Math.min(360, 12 + 7 * Math.max.apply(null, names.map(function (n) { return n.length; }).concat([4])));
+    var barRoom = 420, barHeight = 20, width = labelWidth + barRoom + 80, height = rows.length * barHeight + 30;
+    var svg = svgElement("svg", {
+      viewBox: "0 0 " + width + " " + height, width: width, height: height, role: "img", class: "result-chart",
+    });
+    svg.appendChild(svgElement("title", {}, columns.value + " / " + columns.label));
+    rows.forEach(function (row, i) {
+      var y = 10 + i * barHeight, length = Math.abs(values[i]) / top * barRoom;
+      svg.appendChild(svgElement("text", { x: labelWidth - 8, y: y + 14, "text-anchor": "end", "font-size": 12 }, names[i]));
+      var bar = svgElement("rect", { x: labelWidth, y: y + 2, width: Math.max(length, 1), height: barHeight - 6, fill: "#0b3d5c" });
+      bar.appendChild(svgElement("title", {}, names[i] + ": " + values[i]));
+      svg.appendChild(bar);
+      svg.appendChild(svgElement("text", { x: labelWidth + length + 6, y: y + 14, "font-size": 12 }, String(values[i])));
+    });
+    target.appendChild(svg);
+    if (columns.rows.length > MOST_BARS) {
+      var note = document.createElement("p");
+      note.className = "small";
+      note.textContent = root.dataset.chartMore || "";
+      target.appendChild(note);
+    }
+  };
+
   var Yasqe = window.Yasgui.Yasqe;
   Yasqe.defaults.autocompleters = ["variables"];
   Yasqe.registerAutocompleter({
@@ -60,6 +136,7 @@
   // The endpoint declares common prefixes itself, which the editor's own parser cannot know: leave syntax
   // checking to the endpoint, whose parser is the one that runs the query.
   Yasqe.defaults.syntaxErrorCheck = false;
+  window.Yasgui.Yasr.registerPlugin("chart", ChartView);
   document.getElementById("plain-editor").hidden = true;
   var endpoint = new URL(root.dataset.endpoint, window.location.href).href;
   var yasgui = new window.Yasgui(root, {
@@ -68,7 +145,7 @@
     endpointCatalogueOptions: { getData: function () { return [{ endpoint: endpoint }]; } },
     persistenceId: null,
     populateFromUrl: false,
-    yasr: { pluginOrder: ["table", "response"], defaultPlugin: "table" },
+    yasr: { pluginOrder: ["table", "chart", "response"], defaultPlugin: "table" },
   });
   var tab = yasgui.getTab();
   tab.setQuery(root.dataset.query);
