@@ -106,7 +106,9 @@ def test_the_sparql_editor_runs_a_query_and_shows_errors_with_no_request_leaving
     # numbers get a chart view, drawn by the page itself
     editor.click()
     page.keyboard.press("Control+A")
-    page.keyboard.type("SELECT ?class (COUNT(?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class ORDER BY DESC(?n) LIMIT 5")
+    page.keyboard.type(
+        "SELECT ?class (COUNT(?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class ORDER BY DESC(?n) LIMIT 5"
+    )
     page.click("#yasgui .yasqe_queryButton")
     page.wait_for_selector("#yasgui .yasr table tbody tr")
     page.click("#yasgui .select_chart")
