@@ -25,6 +25,7 @@ import shutil
 import statistics
 import subprocess
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +46,7 @@ class Outcome:
     setup: str
     workload: str
     requests: int
-    failures: int
+    failures: str
     rps: float
     p50_ms: float
     p99_ms: float
@@ -75,11 +76,10 @@ async def _drive(bases: list[str], paths: list[str] | None, connections: int, du
     """Clients that send for `duration` seconds, round-robin over `bases`; entity pages if `paths`, else
     distinct small queries. Returns (latencies of answered requests, failures)."""
     latencies: list[float] = []
-    failures = 0
+    failures: Counter = Counter()
     deadline = time.monotonic() + duration
 
     async def client(index: int) -> None:
-        nonlocal failures
         limits = httpx.Limits(max_connections=len(bases))
         async with httpx.AsyncClient(timeout=60, limits=limits) as http:
             n = index * 7919
@@ -97,24 +97,24 @@ async def _drive(bases: list[str], paths: list[str] | None, connections: int, du
                             headers={"accept": "application/sparql-results+json"},
                         )
                 except httpx.HTTPError:
-                    failures += 1
+                    failures["connection"] += 1
                     continue
                 if response.status_code == 200:
                     latencies.append(time.monotonic() - started)
                 else:
-                    failures += 1
+                    failures[response.status_code] += 1
 
     await asyncio.gather(*(client(i) for i in range(connections)))
     return latencies, failures
 
 
-def _outcome(setup: str, workload: str, latencies: list[float], failures: int, duration: float) -> Outcome:
+def _outcome(setup: str, workload: str, latencies: list[float], failures: Counter, duration: float) -> Outcome:
     ordered = sorted(latencies) or [float("nan")]
     return Outcome(
         setup,
         workload,
         len(latencies),
-        failures,
+        ", ".join(f"{count} × {status}" for status, count in sorted(failures.items(), key=str)) or "0",
         len(latencies) / duration,
         1000 * statistics.median(ordered),
         1000 * ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))],
@@ -191,7 +191,11 @@ def render(results: dict[int, tuple], command: str, duration: float, connections
             "|---|---:|---:|",
         ]
         lines += [f"| {s.name} | {s.startup_seconds:.1f} | {s.rss_mb:.0f} |" for s in setups]
-        lines += ["", "| set-up | workload | req/s | p50 (ms) | p99 (ms) | failures |", "|---|---|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            "| set-up | workload | req/s | p50 (ms) | p99 (ms) | not answered (count × status) |",
+            "|---|---|---:|---:|---:|---:|",
+        ]
         lines += [
             f"| {o.setup} | {o.workload} | {o.rps:.1f} | {o.p50_ms:.1f} | {o.p99_ms:.1f} | {o.failures} |"
             for o in outcomes
