@@ -80,6 +80,24 @@ def remote_failure(error: OSError) -> RemoteServiceFailed:
     return RemoteServiceFailed(f"a remote SPARQL endpoint called with SERVICE failed: {error}")
 
 
+def refuse_services(query: str, base_iri: str | None = None) -> None:
+    """Refuse (Forbidden) a query in which rdflib's parser finds any SERVICE, for a worker that keeps the
+    network without federating (the remote store's): a second check beside the guard's lexer, by another
+    parser. The text itself is not rewritten, so any query rdflib can parse runs as written."""
+    from pyparsing.exceptions import ParseException
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        parsed = translateQuery(parseQuery(query), base=base_iri)
+    except ParseException as error:
+        raise QuerySyntaxError(f"SPARQL syntax error at {error.lineno}:{error.col}: {error.msg}") from None
+    except RecursionError:
+        raise QuerySyntaxError("the query nests too deeply to parse") from None
+    for node in _service_nodes(parsed.algebra, []):
+        raise Forbidden(f"SERVICE <{node.term}> is not allowed: this endpoint does not federate")
+
+
 def checked_text(
     query: str, allowlist: list[str], base_iri: str | None = None, service_map: dict[str, str] | None = None
 ) -> str:

@@ -1,14 +1,16 @@
 """Publishing a validated dataset into a remote SPARQL engine (`balikg load --to URL`).
 
 The dataset arrives prepared — loaded, validated, written to its store directory — so nothing that failed
-validation can reach the engine. Publishing then writes the new version beside the served one and swaps it
-in with a single SPARQL Update request (see `remote` for the layout and why that is atomic); the version
-already served stays untouched until that request succeeds, and a failed publication drops what it
-staged.
+validation can reach the engine. Publishing writes the new version's graphs under versioned names beside
+the served version, then moves the pointer (the version record) in one SPARQL Update operation; see
+`remote` for the layout. The served version stays untouched until that operation succeeds, and a failed
+publication drops what it wrote. The previous version is kept, so publishing it again is only a pointer
+move; versions older than that are dropped.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
@@ -23,15 +25,19 @@ from .remote import (
     ENGINE_NS,
     META_GRAPH,
     META_SUBJECT,
+    POINTER,
     RDF_JSON,
     RDF_VALUE,
-    UNION_GRAPH,
+    UNION_POINTER,
     UPDATE_BATCH,
     Endpoints,
     EngineClient,
     read_engine_meta,
+    read_record,
+    record_iri,
     select,
     update,
+    version_prefix,
 )
 from .store import OXIGRAPH_DIR, read_meta
 
@@ -46,10 +52,6 @@ class Publication:
     triples: int
 
 
-def staging_prefix(version: str) -> str:
-    return f"{ENGINE_NS}staging/{version}/"
-
-
 def publish(dataset: ServedDataset, endpoints: Endpoints, timeout: float = 600.0) -> Publication:
     """Make `dataset` the version the engine serves; a no-op if it already is."""
     client = EngineClient(timeout)
@@ -58,28 +60,77 @@ def publish(dataset: ServedDataset, endpoints: Endpoints, timeout: float = 600.0
         previous = current["version"] if current else None
         if previous == dataset.version:
             return Publication(dataset.version, previous, False, dataset.triples)
-        meta = read_meta(dataset.directory)
-        public = list(meta["named_graphs"])
-        prefix = staging_prefix(dataset.version)
-        staged = {graph: f"{prefix}{n}" for n, graph in enumerate([*public, UNION_GRAPH])}
-        _drop_staging(client, endpoints, _staging_graphs(client, endpoints))  # left by a load that was cut off
-        try:
-            _write_staging(client, endpoints, dataset.directory, staged)
-            gone = sorted(set(current["named_graphs"]) - set(public)) if current else []
-            update(client, endpoints, _swap(staged, gone, {**meta, "version": dataset.version}))
-        except BaseException:
-            _drop_staging(client, endpoints, list(staged.values()))
-            raise
+        record = read_record(client, endpoints, dataset.version)  # kept on the engine: a roll-back
+        if record is None:
+            meta = read_meta(dataset.directory)
+            prefix = version_prefix(dataset.version)
+            record = {
+                **{k: meta[k] for k in ("triples", "named_graphs", "data_graphs")},
+                "version": dataset.version,
+                # the public IRI inside the versioned name, so graphs sort on the engine as their names do
+                "graphs": {graph: f"{prefix}{graph}" for graph in meta["named_graphs"]},
+                "union": f"{prefix}union",
+            }
+            _drop(client, endpoints, _graphs_under(client, endpoints, prefix))  # left by a load cut off
+            try:
+                _write(client, endpoints, dataset.directory, record)
+            except BaseException:
+                _drop(client, endpoints, _graphs_under(client, endpoints, prefix))
+                raise
+        record = {**record, "published": dt.datetime.now(dt.UTC).isoformat()}
+        update(client, endpoints, _move_pointer(record, previous, read_record(client, endpoints, dataset.version)))
+        _drop_versions_but(client, endpoints, {dataset.version, previous})
         return Publication(dataset.version, previous, True, dataset.triples)
     finally:
         client.close()
 
 
-def _write_staging(client: EngineClient, endpoints: Endpoints, directory: Path, staged: dict[str, str]) -> None:
+def _move_pointer(record: dict, previous: str | None, stored: dict | None) -> str:
+    """The new version's record and pointer inserted, then the old pointer (and an older copy of this
+    record) deleted: a reader always finds at least one complete version."""
+    subject = record_iri(record["version"])
+    literal = ox.Literal(json.dumps(record, sort_keys=True), datatype=ox.NamedNode(RDF_JSON))
+    operations = [
+        f"INSERT DATA {{ GRAPH <{META_GRAPH}> {{ <{subject}> <{RDF_VALUE}> {literal} ; "
+        f"<{UNION_POINTER}> <{record['union']}> . <{META_SUBJECT}> <{POINTER}> <{subject}> }} }}"
+    ]
+    if stored is not None:
+        old = ox.Literal(json.dumps(stored, sort_keys=True), datatype=ox.NamedNode(RDF_JSON))
+        operations.append(f"DELETE DATA {{ GRAPH <{META_GRAPH}> {{ <{subject}> <{RDF_VALUE}> {old} }} }}")
+    if previous is not None:
+        old_pointer = f"<{META_SUBJECT}> <{POINTER}> <{record_iri(previous)}>"
+        operations.append(f"DELETE DATA {{ GRAPH <{META_GRAPH}> {{ {old_pointer} }} }}")
+    return " ;\n".join(operations)
+
+
+def _drop_versions_but(client: EngineClient, endpoints: Endpoints, keep: set) -> None:
+    """Drop the graphs and records of every version not in `keep`."""
+    graphs = [g for g in _graphs_under(client, endpoints, f"{ENGINE_NS}version/") if _version_of(g) not in keep]
+    _drop(client, endpoints, graphs)
+    text = f"SELECT ?record ?meta WHERE {{ GRAPH <{META_GRAPH}> {{ ?record <{RDF_VALUE}> ?meta }} }}"
+    for row in select(client, endpoints, text):
+        if _version_of(row["record"]["value"]) in keep:
+            continue
+        literal = ox.Literal(row["meta"]["value"], datatype=ox.NamedNode(RDF_JSON))
+        union = json.loads(row["meta"]["value"]).get("union")
+        triples = f"<{row['record']['value']}> <{RDF_VALUE}> {literal}" + (
+            f" ; <{UNION_POINTER}> <{union}>" if union else ""
+        )
+        try:
+            update(client, endpoints, f"DELETE DATA {{ GRAPH <{META_GRAPH}> {{ {triples} }} }}")
+        except Exception as error:
+            log.warning("could not drop the record of %s: %s", row["record"]["value"], error)
+
+
+def _version_of(graph: str) -> str:
+    return graph[len(f"{ENGINE_NS}version/") :].split("/", 1)[0]
+
+
+def _write(client: EngineClient, endpoints: Endpoints, directory: Path, record: dict) -> None:
     store = ox.Store.read_only(str(directory / OXIGRAPH_DIR))
-    for graph, staging in staged.items():
-        source = ox.DefaultGraph() if graph == UNION_GRAPH else ox.NamedNode(graph)
-        target = ox.NamedNode(staging)
+    targets = [(ox.NamedNode(g), v) for g, v in record["graphs"].items()] + [(ox.DefaultGraph(), record["union"])]
+    for source, name in targets:
+        target = ox.NamedNode(name)
         quads = [
             ox.Quad(q.subject, q.predicate, q.object, target) for q in store.quads_for_pattern(None, None, None, source)
         ]
@@ -92,10 +143,10 @@ def _write_staging(client: EngineClient, endpoints: Endpoints, directory: Path, 
                 ).decode()
                 # blank nodes by INSERT … WHERE {}: some engines (Virtuoso) refuse them in INSERT DATA
                 if with_blank_nodes:
-                    update(client, endpoints, f"INSERT {{ GRAPH <{staging}> {{\n{triples}\n}} }} WHERE {{}}")
+                    update(client, endpoints, f"INSERT {{ GRAPH <{name}> {{\n{triples}\n}} }} WHERE {{}}")
                 else:
-                    update(client, endpoints, f"INSERT DATA {{ GRAPH <{staging}> {{\n{triples}\n}} }}")
-        log.info("staged %s (%d triples)", graph, len(quads))
+                    update(client, endpoints, f"INSERT DATA {{ GRAPH <{name}> {{\n{triples}\n}} }}")
+        log.info("wrote %s (%d triples)", name, len(quads))
 
 
 def _batches(quads: list[ox.Quad]) -> list[tuple[list[ox.Quad], bool]]:
@@ -141,29 +192,15 @@ def _post_quads(client: EngineClient, url: str, quads: list[ox.Quad]) -> None:
         raise BadGateway(f"the graph store refused the data ({status}): {data[:500].decode(errors='replace')}")
 
 
-def _swap(staged: dict[str, str], gone: list[str], meta: dict) -> str:
-    """One update request: every staged graph onto its public name, graphs the new version lacks dropped,
-    and the version record replaced."""
-    record = ox.Literal(json.dumps(meta, sort_keys=True), datatype=ox.NamedNode(RDF_JSON))
-    operations = []
-    for graph, staging in staged.items():
-        operations += [f"DROP SILENT GRAPH <{graph}>", f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>"]
-    operations += [f"DROP SILENT GRAPH <{graph}>" for graph in gone]
-    operations += [
-        f"DROP SILENT GRAPH <{META_GRAPH}>",
-        f"INSERT DATA {{ GRAPH <{META_GRAPH}> {{ <{META_SUBJECT}> <{RDF_VALUE}> {record} }} }}",
-    ]
-    return " ;\n".join(operations)
-
-
-def _staging_graphs(client: EngineClient, endpoints: Endpoints) -> list[str]:
-    text = f'SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER STRSTARTS(STR(?g), "{ENGINE_NS}staging/") }}'
+def _graphs_under(client: EngineClient, endpoints: Endpoints, prefix: str) -> list[str]:
+    text = f'SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER STRSTARTS(STR(?g), "{prefix}") }}'
     return [row["g"]["value"] for row in select(client, endpoints, text)]
 
 
-def _drop_staging(client: EngineClient, endpoints: Endpoints, graphs: list[str]) -> None:
-    if graphs:
+def _drop(client: EngineClient, endpoints: Endpoints, graphs: list[str]) -> None:
+    """Drop `graphs`, one request each (a large graph is a large transaction on its own)."""
+    for graph in graphs:
         try:
-            update(client, endpoints, " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs))
+            update(client, endpoints, f"DROP SILENT GRAPH <{graph}>")
         except Exception as error:  # the served version is untouched either way; say what was left behind
-            log.warning("could not drop staging graphs %s: %s", ", ".join(graphs), error)
+            log.warning("could not drop %s: %s", graph, error)

@@ -4,21 +4,27 @@
 --store URL` answers every route from that engine. Both speak only the SPARQL 1.1 Protocol, Update and
 (for loading) a quads POST to the Graph Store endpoint, so any engine that speaks them can hold the data.
 
-**Layout on the engine.** The public named graphs (`…/graph/<name>`, the data graphs and the ontology)
-are stored under their own IRIs, as users name them; the union default graph is materialised in one more
-graph, `UNION_GRAPH`; the data version and what the app needs to know of it (triples, graph sizes) are one
-JSON literal in `META_GRAPH`. Every query is sent with that dataset made explicit (`default-graph-uri`
-the union, `named-graph-uri` each public graph), so the engine's own default graph, the bookkeeping graphs
-and any other data on the engine are invisible — unless the query names its own graphs with FROM, or the
-client passed the protocol's dataset parameters, which are then sent as they are.
+**Layout on the engine: versioned graphs behind one pointer.** A load writes every graph of the new
+version under its own versioned name (`…/engine/version/<version>/<public IRI>`, so they sort as the public
+names do, and `…/<version>/union` for the union default graph, materialised), where no query looks, and its record (a JSON literal) in `META_GRAPH`;
+then it moves the pointer, one triple in `META_GRAPH`: the new pointer is inserted, then the old one
+deleted, so a reader sees the old version, the new one, or for an instant both (and takes the newer) —
+never a missing or half-written version, on any engine.
+The record maps each public graph IRI (`…/graph/<name>`, `…/def`) to its versioned name. Every query is
+sent with that mapping applied: the dataset made explicit (`default-graph-uri` the version's union,
+`named-graph-uri` its graphs, or the client's own protocol parameters mapped), the IRIs the text names
+after GRAPH, FROM and FROM NAMED mapped, and graph IRIs in the answer mapped back, so users only ever see
+the public names. The engine keeps the previous version too: a worker that has not yet read the new
+pointer answers wholly from the previous version, and publishing the previous data again only moves the
+pointer back (an instant roll-back). Older versions are dropped after the switch. A load that fails or
+does not validate leaves the served version untouched (what it wrote is dropped). Every replica reads the
+version from the engine (at start, then at most every `store_poll_seconds`), and it is part of the ETag
+and of the result cache's life: a new version empties the cache.
 
-**Atomic per data version.** A load first writes the new version's graphs into staging graphs
-(`…/engine/staging/<version>/<n>`), where no query looks; then one SPARQL Update request moves each staging
-graph onto its public name and replaces the version record. Oxigraph runs one update request as one
-transaction, so a reader sees the old version or the new one, never a mix; a load that fails or does not
-validate leaves the served version untouched (its staging graphs are dropped). Every replica reads the
-version from the engine (at start, then at most every `store_poll_seconds`), and it is part of the ETag and
-of the result cache's life: a new version empties the cache.
+Limits of the mapping: a graph IRI that reaches a GRAPH pattern through a variable bound in the query text
+(VALUES, BIND) is not mapped — name it after GRAPH, or use the protocol's `named-graph-uri`; and string
+functions over a graph variable (`STR(?g)` in a FILTER) see the engine's versioned name, which ends with
+the public IRI. Answers show the public names.
 
 **Safety.** The query guard and the read-only rule run before anything reaches the engine, as for the
 embedded store; the engine's network cannot be cut from here, so a query that mentions SERVICE is refused
@@ -49,8 +55,11 @@ log = logging.getLogger("balikg")
 
 ENGINE_NS = "https://w3id.org/bali-process-kg/engine/"
 META_GRAPH = ENGINE_NS + "meta"
-UNION_GRAPH = ENGINE_NS + "union"
 META_SUBJECT = ENGINE_NS + "current"
+#: the pointer: `<META_SUBJECT> <POINTER> <record of the served version>`
+POINTER = ENGINE_NS + "serves"
+#: in a version's record: its union graph (so one query can follow the pointer to the data)
+UNION_POINTER = ENGINE_NS + "unionGraph"
 RDF_VALUE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#value"
 RDF_JSON = "http://www.w3.org/1999/02/22-rdf-syntax-ns#JSON"
 #: what is asked of the engine: the form is known from our own parse (some engines answer a CONSTRUCT with
@@ -167,11 +176,31 @@ def select(client: EngineClient, endpoints: Endpoints, text: str) -> list[dict]:
     return json.loads(data)["results"]["bindings"]
 
 
+def version_prefix(version: str) -> str:
+    """Where a version's graphs live on the engine."""
+    return f"{ENGINE_NS}version/{version}/"
+
+
+def record_iri(version: str) -> str:
+    """The subject of a version's record in `META_GRAPH` (its graphs' prefix without the slash)."""
+    return f"{ENGINE_NS}version/{version}"
+
+
 def read_engine_meta(client: EngineClient, endpoints: Endpoints) -> dict | None:
-    """The version record the last load wrote, or None if the engine holds none."""
-    rows = select(
-        client, endpoints, f"SELECT ?meta WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_SUBJECT}> <{RDF_VALUE}> ?meta }} }}"
+    """The record of the version the pointer names, or None if the engine holds none. While a load moves
+    the pointer it may name two versions for an instant; both are complete, and the later one is taken."""
+    text = (
+        f"SELECT ?meta WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_SUBJECT}> <{POINTER}> ?version . "
+        f"?version <{RDF_VALUE}> ?meta }} }}"
     )
+    records = [json.loads(row["meta"]["value"]) for row in select(client, endpoints, text)]
+    return max(records, key=lambda r: r.get("published", "")) if records else None
+
+
+def read_record(client: EngineClient, endpoints: Endpoints, version: str) -> dict | None:
+    """A version's record, if the engine keeps that version (served or not)."""
+    text = f"SELECT ?meta WHERE {{ GRAPH <{META_GRAPH}> {{ <{record_iri(version)}> <{RDF_VALUE}> ?meta }} }}"
+    rows = select(client, endpoints, text)
     return json.loads(rows[0]["meta"]["value"]) if rows else None
 
 
@@ -236,47 +265,103 @@ class RemoteStore:
 
     def query(self, sparql, *, bindings=None, dataset=None, base_iri=None) -> QueryResult:
         text = substitute(sparql, bindings) if bindings else sparql
-        if not self.allowlist and _SERVICE_WORD.search(query_guard.decode_escapes(text)):
-            # checked on rdflib's parse, and what runs is what was checked (see `federation`)
-            text = federation.checked_text(text, [], base_iri)
-        try:  # parsed here first, so every store gives the same syntax errors at the same positions
-            form = self._parser.query(text, base_iri=base_iri)
-        except SyntaxError as error:
-            raise QuerySyntaxError(f"SPARQL syntax error: {error}") from None
-        if base_iri:
-            text = f"BASE <{base_iri}>\n{text}"
-        pairs = [("query", text), *self._dataset(text, dataset)]
+        if self.allowlist and _SERVICE_WORD.search(query_guard.decode_escapes(text)):
+            # `federation` has checked and rewritten it; pyoxigraph's parser would call an allowlisted
+            # SERVICE while planning, so the kind of answer is read from the text
+            kind = _kind_of(text)
+        else:
+            if _SERVICE_WORD.search(query_guard.decode_escapes(text)):
+                federation.refuse_services(text, base_iri)  # a second parser's check, beside the guard's
+            try:  # parsed here first, so every store gives the same syntax errors at the same positions
+                parsed = self._parser.query(text, base_iri=base_iri)
+            except SyntaxError as error:
+                raise QuerySyntaxError(f"SPARQL syntax error: {error}") from None
+            kinds = {ox.QueryTriples: "graph", ox.QueryBoolean: "boolean"}
+            kind = kinds.get(type(parsed), "bindings")
+        meta = self._current()
+        text = versioned_text(text, meta["graphs"])
+        pairs = [("query", f"BASE <{base_iri}>\n{text}" if base_iri else text), *self._dataset(text, dataset, meta)]
         if self.endpoints.flavour == "sparql":
             pairs.append(("timeout", str(int(self.timeout * 1000))))  # Virtuoso's per-query limit, in ms
         body, headers = _form(pairs)
-        graph = isinstance(form, ox.QueryTriples)
         status, content_type, data = self.client.send(
-            "POST", self.endpoints.query, body, {**headers, "Accept": _ACCEPT_GRAPH if graph else _ACCEPT_RESULTS}
+            "POST",
+            self.endpoints.query,
+            body,
+            {**headers, "Accept": _ACCEPT_GRAPH if kind == "graph" else _ACCEPT_RESULTS},
         )
         if status == 400:
             raise QueryEvaluationError(f"the SPARQL engine refused the query: {_excerpt(data)}")
         if status != 200:
             raise BadGateway(f"the SPARQL engine answered {status}: {_excerpt(data, 500)}")
-        result = _result(content_type, data)
-        if isinstance(form, ox.QueryBoolean) and result.kind == "bindings":
+        result = _result(content_type, data, {v: ox.NamedNode(k) for k, v in meta["graphs"].items()})
+        if kind == "boolean" and result.kind == "bindings":
             # some engines (Virtuoso) answer ASK as one row holding 1 or 0
             first = next(iter(result.rows), None)
             value = first[0] if first else None
             return QueryResult(kind="boolean", boolean=value is not None and value.value in ("1", "true"))
         return result
 
-    def _dataset(self, text: str, dataset: DatasetSpec | None) -> list[tuple[str, str]]:
+    def _dataset(self, text: str, dataset: DatasetSpec | None, meta: dict) -> list[tuple[str, str]]:
         """The dataset sent with a query, as the protocol's parameters (see the module's docstring)."""
+        graphs = meta["graphs"]
         if dataset is not None and dataset.given:
-            pairs = [("default-graph-uri", g) for g in dataset.default_graphs or [UNION_GRAPH]]
-            return pairs + [("named-graph-uri", g) for g in dataset.named_graphs or []]
+            defaults = [graphs.get(g, g) for g in dataset.default_graphs or []] or [meta["union"]]
+            pairs = [("default-graph-uri", g) for g in defaults]
+            return pairs + [("named-graph-uri", graphs.get(g, g)) for g in dataset.named_graphs or []]
         if any(t.kind == "keyword" and t.text.upper() == "FROM" for t in query_guard.read(text).tokens):
             return []
-        meta = self._current()
-        return [("default-graph-uri", UNION_GRAPH), *(("named-graph-uri", g) for g in meta["named_graphs"])]
+        return [("default-graph-uri", meta["union"]), *(("named-graph-uri", g) for g in graphs.values())]
 
 
-def _result(content_type: str, data: bytes) -> QueryResult:
+def versioned_text(text: str, graphs: dict[str, str]) -> str:
+    """`text` with the IRI after each GRAPH, FROM and FROM NAMED replaced by its versioned name, where it
+    names a public graph (written as an IRI or a prefixed name). Escapes are decoded, as SPARQL reads them."""
+    decoded = query_guard.decode_escapes(text)
+    tokens = query_guard.read(text).tokens
+    prefixes: dict[str, str] = {}
+    edits: list[tuple[int, int, str]] = []
+    for i, token in enumerate(tokens):
+        word = token.text.upper() if token.kind == "keyword" else ""
+        if word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 1].kind == "name" and tokens[i + 2].kind == "iri":
+            prefixes[tokens[i + 1].text[:-1]] = tokens[i + 2].text[1:-1]
+        if word not in ("GRAPH", "FROM", "NAMED") or i + 1 >= len(tokens):
+            continue
+        target = tokens[i + 1]
+        if target.kind == "iri":
+            iri = target.text[1:-1]
+        elif target.kind == "name" and ":" in target.text:
+            prefix, _, local = target.text.partition(":")
+            iri = prefixes.get(prefix, "\0") + local
+        else:
+            continue
+        if iri in graphs and target.start >= 0:
+            edits.append((target.start, target.start + len(target.text), f"<{graphs[iri]}>"))
+    for start, end, replacement in sorted(edits, reverse=True):
+        decoded = decoded[:start] + replacement + decoded[end:]
+    return decoded
+
+
+def _kind_of(text: str) -> str:
+    """The kind of answer a query text asks for, from its first query-form keyword (for a text already
+    parsed): "graph", "boolean" or "bindings"."""
+    for token in query_guard.read(text).tokens:
+        word = token.text.upper() if token.kind == "keyword" else ""
+        if word in ("CONSTRUCT", "DESCRIBE"):
+            return "graph"
+        if word == "ASK":
+            return "boolean"
+        if word == "SELECT":
+            return "bindings"
+    return "bindings"
+
+
+def _result(content_type: str, data: bytes, public: dict[str, ox.NamedNode]) -> QueryResult:
+    """The engine's answer as an engine-neutral result, versioned graph names mapped back to `public`."""
+
+    def shown(term):
+        return public.get(term.value, term) if isinstance(term, ox.NamedNode) else term
+
     media_type = content_type.split(";")[0].strip().lower()
     results_format = ox.QueryResultsFormat.from_media_type(media_type)
     if results_format is not None:
@@ -284,9 +369,13 @@ def _result(content_type: str, data: bytes) -> QueryResult:
         if isinstance(answer, ox.QueryBoolean):
             return QueryResult(kind="boolean", boolean=bool(answer))
         variables = [v.value for v in answer.variables]
-        return QueryResult(kind="bindings", variables=variables, rows=(tuple(s[v] for v in variables) for s in answer))
+        return QueryResult(
+            kind="bindings", variables=variables, rows=(tuple(shown(s[v]) for v in variables) for s in answer)
+        )
     rdf_format = ox.RdfFormat.from_media_type(media_type)
     if rdf_format is None:
         raise BadGateway(f"the SPARQL engine answered in an unexpected format: {content_type or 'none given'}")
-    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(data, format=rdf_format)]
+    triples = [
+        ox.Triple(shown(q.subject), shown(q.predicate), shown(q.object)) for q in ox.parse(data, format=rdf_format)
+    ]
     return QueryResult(kind="graph", triples=iter(triples))
