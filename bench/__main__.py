@@ -38,10 +38,13 @@ def cmd_run(args) -> int:
     )
     scales = run(settings, log=lambda line: print(line, flush=True))
     command = "python -m bench " + shlex.join(sys.argv[1:])
-    text = render(scales, command, args.duration, args.reps, args.connections)
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
-        print(f"report written to {args.out}")
+    return _report(render(scales, command, args.duration, args.reps, args.connections), args.out)
+
+
+def _report(text: str, out: Path | None) -> int:
+    if out:
+        out.write_text(text, encoding="utf-8")
+        print(f"report written to {out}")
     else:
         print(text)
     return 0
@@ -61,13 +64,9 @@ def cmd_remote(args) -> int:
         factor: run_scale(factor, args.workdir, args.duration, args.connections, args.start_timeout, log=print)
         for factor in args.scale
     }
-    text = render(results, "python -m bench " + shlex.join(sys.argv[1:]), args.duration, args.connections)
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
-        print(f"report written to {args.out}")
-    else:
-        print(text)
-    return 0
+    return _report(
+        render(results, "python -m bench " + shlex.join(sys.argv[1:]), args.duration, args.connections), args.out
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

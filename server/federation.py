@@ -80,21 +80,25 @@ def remote_failure(error: OSError) -> RemoteServiceFailed:
     return RemoteServiceFailed(f"a remote SPARQL endpoint called with SERVICE failed: {error}")
 
 
-def refuse_services(query: str, base_iri: str | None = None) -> None:
-    """Refuse (Forbidden) a query in which rdflib's parser finds any SERVICE, for a worker that keeps the
-    network without federating (the remote store's): a second check beside the guard's lexer, by another
-    parser. The text itself is not rewritten, so any query rdflib can parse runs as written."""
+def _parsed(query: str, base_iri: str | None):
+    """rdflib's parse of `query` (its algebra), or the syntax error as a `QuerySyntaxError`."""
     from pyparsing.exceptions import ParseException
     from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery
 
     try:
-        parsed = translateQuery(parseQuery(query), base=base_iri)
+        return translateQuery(parseQuery(query), base=base_iri)
     except ParseException as error:
         raise QuerySyntaxError(f"SPARQL syntax error at {error.lineno}:{error.col}: {error.msg}") from None
     except RecursionError:
         raise QuerySyntaxError("the query nests too deeply to parse") from None
-    for node in _service_nodes(parsed.algebra, []):
+
+
+def refuse_services(query: str, base_iri: str | None = None) -> None:
+    """Refuse (Forbidden) a query in which rdflib's parser finds any SERVICE, for a worker that keeps the
+    network without federating (the remote store's): a second check beside the guard's lexer, by another
+    parser. The text itself is not rewritten, so any query rdflib can parse runs as written."""
+    for node in _service_nodes(_parsed(query, base_iri).algebra, []):
         raise Forbidden(f"SERVICE <{node.term}> is not allowed: this endpoint does not federate")
 
 
@@ -108,12 +112,7 @@ def checked_text(
     from rdflib.plugins.sparql.algebra import translateAlgebra, translateQuery
     from rdflib.plugins.sparql.parser import parseQuery
 
-    try:
-        parsed = translateQuery(parseQuery(query), base=base_iri)
-    except ParseException as error:
-        raise QuerySyntaxError(f"SPARQL syntax error at {error.lineno}:{error.col}: {error.msg}") from None
-    except RecursionError:
-        raise QuerySyntaxError("the query nests too deeply to parse") from None
+    parsed = _parsed(query, base_iri)
     services = _service_nodes(parsed.algebra, [])
     before = [_service_triples(node) for node in services]
     for node in services:
