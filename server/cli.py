@@ -25,6 +25,20 @@ def _load(args) -> LoadedGraph:
     return load(DataLayout.for_data_dir(data_dir))
 
 
+def _prepared(settings: Settings, refused_means: str = ""):
+    """The validated dataset `settings` name, or None after printing why the graph was refused (and
+    `refused_means`, what the refusal leaves as it was)."""
+    from .dataset import GraphRefused, prepare
+
+    try:
+        return prepare(settings)
+    except GraphRefused as refused:
+        print(refused.report.render(), file=sys.stderr)
+        if refused_means:
+            print(refused_means, file=sys.stderr)
+        return None
+
+
 def cmd_validate(args) -> int:
     from .validation import validate
 
@@ -89,7 +103,6 @@ def cmd_serve(args) -> int:
 
     from .app import create_app
     from .connections import protocol_for
-    from .dataset import GraphRefused, prepare
 
     overrides = {
         k: v
@@ -118,11 +131,8 @@ def cmd_serve(args) -> int:
         dataset = ServedDataset.published(settings, store.meta)
         print(f"Graph {dataset.version}: {dataset.triples} triples, served by {store.endpoints.describe()}.")
     else:
-        try:
-            dataset = prepare(settings)
-        except GraphRefused as refused:
-            print(refused.report.render(), file=sys.stderr)
-            print("Not serving: the graph does not conform to the shapes.", file=sys.stderr)
+        dataset = _prepared(settings, "Not serving: the graph does not conform to the shapes.")
+        if dataset is None:
             return 1
         print(f"Graph {dataset.version}: {dataset.triples} triples, {len(dataset.named_graphs)} named graphs, valid.")
     print(f"SPARQL endpoint: http://{settings.host}:{settings.port}/sparql", flush=True)
@@ -141,7 +151,7 @@ def cmd_serve(args) -> int:
 def cmd_load(args) -> int:
     import shutil
 
-    from .dataset import GraphRefused, prepare, published_dir
+    from .dataset import published_dir
     from .errors import RequestFailed
     from .publish import publish
     from .remote import Endpoints
@@ -155,11 +165,10 @@ def cmd_load(args) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    try:
-        dataset = prepare(settings)
-    except GraphRefused as refused:
-        print(refused.report.render(), file=sys.stderr)
-        print("Not loaded: the graph does not conform to the shapes; the engine keeps what it serves.", file=sys.stderr)
+    dataset = _prepared(
+        settings, "Not loaded: the graph does not conform to the shapes; the engine keeps what it serves."
+    )
+    if dataset is None:
         return 1
     try:
         done = publish(dataset, endpoints)
@@ -202,7 +211,6 @@ def cmd_query(args) -> int:
     import io
 
     from .catalogue import Catalogue, ParameterError
-    from .dataset import GraphRefused, prepare
     from .errors import RequestFailed
     from .executor import LocalExecutor
     from .service import QueryService
@@ -226,10 +234,8 @@ def cmd_query(args) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
-    try:
-        dataset = prepare(settings)
-    except GraphRefused as refused:
-        print(refused.report.render(), file=sys.stderr)
+    dataset = _prepared(settings)
+    if dataset is None:
         return 1
     graph = query.form == "graph"
     media = {
@@ -271,7 +277,6 @@ def cmd_wikidata(args) -> int:
 
     from . import wikidata
     from .catalogue import Catalogue
-    from .dataset import GraphRefused, prepare
     from .errors import RequestFailed
     from .executor import LocalExecutor
     from .service import QueryService
@@ -286,10 +291,8 @@ def cmd_wikidata(args) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
-    try:
-        dataset = prepare(settings)
-    except GraphRefused as refused:
-        print(refused.report.render(), file=sys.stderr)
+    dataset = _prepared(settings)
+    if dataset is None:
         return 1
     service = QueryService(LocalExecutor(open_store(settings.engine, dataset.directory)), settings)
     try:

@@ -265,12 +265,13 @@ class RemoteStore:
 
     def query(self, sparql, *, bindings=None, dataset=None, base_iri=None) -> QueryResult:
         text = substitute(sparql, bindings) if bindings else sparql
-        if self.allowlist and _SERVICE_WORD.search(query_guard.decode_escapes(text)):
+        mentions_service = _SERVICE_WORD.search(query_guard.decode_escapes(text)) is not None
+        if self.allowlist and mentions_service:
             # `federation` has checked and rewritten it; pyoxigraph's parser would call an allowlisted
             # SERVICE while planning, so the kind of answer is read from the text
             kind = _kind_of(text)
         else:
-            if _SERVICE_WORD.search(query_guard.decode_escapes(text)):
+            if mentions_service:
                 federation.refuse_services(text, base_iri)  # a second parser's check, beside the guard's
             try:  # parsed here first, so every store gives the same syntax errors at the same positions
                 parsed = self._parser.query(text, base_iri=base_iri)
@@ -279,8 +280,9 @@ class RemoteStore:
             kinds = {ox.QueryTriples: "graph", ox.QueryBoolean: "boolean"}
             kind = kinds.get(type(parsed), "bindings")
         meta = self._current()
+        sent_dataset = self._dataset(text, dataset, meta)  # before the rewrite: the guard's reading is reused
         text = versioned_text(text, meta["graphs"])
-        pairs = [("query", f"BASE <{base_iri}>\n{text}" if base_iri else text), *self._dataset(text, dataset, meta)]
+        pairs = [("query", f"BASE <{base_iri}>\n{text}" if base_iri else text), *sent_dataset]
         if self.endpoints.flavour == "sparql":
             pairs.append(("timeout", str(int(self.timeout * 1000))))  # Virtuoso's per-query limit, in ms
         body, headers = _form(pairs)

@@ -34,35 +34,25 @@ def data_dir_with_protocol_graphs(folder: Path) -> Path:
 
 
 @contextmanager
-def running_server(data_dir: Path, store_dir: Path, **settings):
-    """Start `balikg serve`, wait until /health answers, yield (base URL, process), then stop it."""
-    port = free_port()
-    log = open(Path(store_dir) / f"server-{port}.log", "w")  # a file, not a pipe nobody reads
-    env = {**os.environ, "BALIKG_STORE_DIR": str(store_dir)}
-    env.update({f"BALIKG_{k.upper()}": str(v) for k, v in settings.items()})
-    process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+def _running(name: str, argv: list[str], log_path: Path, ready, *, env: dict | None = None, timeout: float = 180):
+    """Start `argv` in its own session with its output in `log_path`, wait until `ready()` is true, yield
+    the process, then stop the whole session (SIGTERM, then SIGKILL)."""
+    log = open(log_path, "w")  # a file, not a pipe nobody reads
+    process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                raise RuntimeError("server exited during start-up:\n" + Path(log.name).read_text())
+                raise RuntimeError(f"{name} exited during start-up:\n" + log_path.read_text())
             try:
-                if httpx.get(base + "/health", timeout=2).status_code == 200:
+                if ready():
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("server did not become ready in time")
-            time.sleep(0.2)
-        yield base, process
+                raise RuntimeError(f"{name} did not become ready in time")
+            time.sleep(0.1)
+        yield process
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -71,6 +61,24 @@ def running_server(data_dir: Path, store_dir: Path, **settings):
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         log.close()
+
+
+@contextmanager
+def running_server(data_dir: Path, store_dir: Path, **settings):
+    """Start `balikg serve`, wait until /health answers, yield (base URL, process), then stop it."""
+    port = free_port()
+    env = {**os.environ, "BALIKG_STORE_DIR": str(store_dir)}
+    env.update({f"BALIKG_{k.upper()}": str(v) for k, v in settings.items()})
+    argv = [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)]
+    base = f"http://127.0.0.1:{port}"
+    with _running(
+        "server",
+        argv,
+        Path(store_dir) / f"server-{port}.log",
+        lambda: httpx.get(base + "/health", timeout=2).status_code == 200,
+        env=env,
+    ) as process:
+        yield base, process
 
 
 def child_pids(pid: int) -> list[int]:
@@ -104,46 +112,20 @@ def oxigraph_executable() -> str:
 
 
 @contextmanager
-def running_oxigraph(location: Path, timeout_s: int = 20):
-    """A real Oxigraph server (read-write) on a free loopback port over the database at `location`;
-    yields its base URL. `timeout_s` is the server's own query time limit (`--timeout-s`)."""
+def running_oxigraph(location: Path, timeout_s: int = 20, read_only: bool = False):
+    """A real Oxigraph server on a free loopback port over the database at `location` (read-write, or
+    read-only over a database loaded beforehand); yields its base URL. `timeout_s` is the server's own
+    query time limit (`--timeout-s`)."""
     port = free_port()
-    log = open(Path(location).parent / f"oxigraph-{port}.log", "w")
-    process = subprocess.Popen(
-        [
-            oxigraph_executable(),
-            "serve",
-            "--location",
-            str(location),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--timeout-s",
-            str(timeout_s),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    mode = "serve-read-only" if read_only else "serve"
+    argv = [oxigraph_executable(), mode, "--location", str(location), "--bind", f"127.0.0.1:{port}"]
+    argv += [] if read_only else ["--timeout-s", str(timeout_s)]
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError("oxigraph exited during start-up:\n" + Path(log.name).read_text())
-            try:
-                if httpx.post(base + "/query", data={"query": "ASK {}"}, timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("oxigraph did not become ready in time")
-            time.sleep(0.1)
+    with _running(
+        "oxigraph",
+        argv,
+        Path(location).parent / f"oxigraph-{port}.log",
+        lambda: httpx.post(base + "/query", data={"query": "ASK {}"}, timeout=2).status_code == 200,
+        timeout=60,
+    ):
         yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()

@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from live import free_port, running_server
+from live import free_port, oxigraph_executable, running_oxigraph, running_server
 from pydantic import ValidationError
 from rdflib import Graph, Namespace
 from rdflib.namespace import RDFS
@@ -37,13 +34,6 @@ WDT = Namespace("http://www.wikidata.org/prop/direct/")
 STALLING = "https://stalling.example/sparql"
 DOWN = "https://down.example/sparql"
 TIME_LIMIT = 3
-
-
-def _oxigraph() -> str:
-    beside = Path(sys.executable).parent / "oxigraph"
-    if not beside.exists():
-        pytest.skip("the oxigraph CLI (pip install -e '.[test]') is needed for the second SPARQL server")
-    return str(beside)
 
 
 class Stall:
@@ -79,33 +69,10 @@ class Stall:
 @pytest.fixture(scope="module")
 def wikidata_mirror(tmp_path_factory):
     """Oxigraph server, read-only, on a free loopback port, loaded with the fixture."""
-    oxigraph = _oxigraph()
-    location = tmp_path_factory.mktemp("wdqs-db")
-    subprocess.run([oxigraph, "load", "--location", str(location), "--file", str(FIXTURE)], check=True)
-    port = free_port()
-    log = open(location / "server.log", "w")
-    process = subprocess.Popen(
-        [oxigraph, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}/query"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.post(url, data={"query": "ASK {}"}, timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the Oxigraph server did not start"
-            time.sleep(0.1)
-        yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
-        log.close()
+    location = tmp_path_factory.mktemp("wdqs") / "db"
+    subprocess.run([oxigraph_executable(), "load", "--location", str(location), "--file", str(FIXTURE)], check=True)
+    with running_oxigraph(location, read_only=True) as base:
+        yield base + "/query"
 
 
 @pytest.fixture(scope="module")
