@@ -20,9 +20,9 @@ non-empty one the worker parses the query for real and runs the text re-serialis
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import NamedTuple
 
 from .errors import Forbidden, QueryTooComplex
@@ -32,7 +32,6 @@ UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY"
 MAX_NESTING = 128
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_WS = re.compile(r"[ \t\r\n]+")
 _PN_CHARS_BASE = (
     "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
     "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
@@ -50,19 +49,20 @@ _VAR = re.compile(rf"[?$][{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00b7\u0300-\u036f\
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?")
 _LANGTAG = re.compile(r"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*")
 _IRI_FORBIDDEN = set('<>"{}|^`\\') | {chr(c) for c in range(0x21)}
-#: one pattern for the common tokens, so most of a query is read by the regex engine, not by Python
+#: whitespace, then perhaps one of the common tokens (it always matches), so most of a query is read by the
+#: regex engine, not by Python
 _TOKEN = re.compile(
-    "|".join(
+    "[ \t\r\n]*(?:"
+    + "|".join(
         f"(?P<{kind}>{pattern})"
         for kind, pattern in (
-            ("ws", _WS.pattern),
             ("special", "[#\"'<]"),
             ("var", _VAR.pattern),
-            ("name", _PREFIXED.pattern),
-            ("keyword", _KEYWORD.pattern),
+            ("keyword", _KEYWORD.pattern),  # or the start of a prefixed name: see `lex`
             ("number", _NUMBER.pattern),
         )
     )
+    + ")?"
 )
 
 #: keywords after which a `(` opens an expression (in a graph pattern, other parentheses are collections)
@@ -151,19 +151,50 @@ def _is_operand(token: Token | None) -> bool:
     return token.text in (")", "]")
 
 
-#: texts up to this length are remembered (ready-made queries and repeated requests send the same text again
-#: and again); longer ones are read anew each time, so the memory the cache holds stays small and bounded
+#: texts up to this length are remembered by the hundred (ready-made queries and repeated requests send the
+#: same text again and again); longer ones only while they are among the last few read — one request reads
+#: its text several times (prefixes, nesting, updates, SERVICE) — so the memory held stays small and bounded
 CACHED_UP_TO = 8_000
 
 
+class _Remembered:
+    """Readings of the most recent texts, least recently used first out (safe to share with the thread a long
+    text is checked in)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._readings: OrderedDict[str, Reading] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __contains__(self, query: str) -> bool:
+        return query in self._readings
+
+    def get(self, query: str) -> Reading:
+        with self._lock:
+            reading = self._readings.get(query)
+            if reading is not None:
+                self._readings.move_to_end(query)
+                return reading
+        reading = lex(query)
+        with self._lock:
+            self._readings[query] = reading
+            while len(self._readings) > self.size:
+                self._readings.popitem(last=False)
+        return reading
+
+
+#: at most 512 × 8 000 characters (and their tokens), plus 4 texts of the longest accepted length: a few MB
+_SHORT_TEXTS, _LONG_TEXTS = _Remembered(512), _Remembered(4)
+
+
 def read(query: str) -> Reading:
-    """What the guard learns of `query` (remembered for short texts, see CACHED_UP_TO)."""
-    return _read_cached(query) if len(query) <= CACHED_UP_TO else lex(query)
+    """What the guard learns of `query` (remembered, see CACHED_UP_TO)."""
+    return (_SHORT_TEXTS if len(query) <= CACHED_UP_TO else _LONG_TEXTS).get(query)
 
 
-@lru_cache(maxsize=512)  # at most 512 × 8 000 characters (and their tokens): a few MB
-def _read_cached(query: str) -> Reading:
-    return lex(query)
+def is_read(query: str) -> bool:
+    """True when reading `query` again is a look-up, not a pass over the text."""
+    return query in (_SHORT_TEXTS if len(query) <= CACHED_UP_TO else _LONG_TEXTS)
 
 
 def lex(query: str) -> Reading:
@@ -175,48 +206,60 @@ def lex(query: str) -> Reading:
     depth = 0
     clause = False  # inside SELECT / ORDER BY / GROUP BY / HAVING, before the next pattern
     i, n = 0, len(text)
-    while i < n:
+    append = found.append
+    while True:
         match = _TOKEN.match(text, i)
-        kind = match.lastgroup if match else None
-        if kind == "ws":
-            i = match.end()
-            continue
+        kind = match.lastgroup
+        i = match.start(kind) if kind else match.end()
+        if i >= n:
+            break
         c = text[i]
+        # A prefixed name starts like a keyword, or with ':', and reaches a ':' through name characters and
+        # dots; trying it only there spares the regex engine a failing, backtracking attempt at every word.
+        if kind == "keyword" or c == ":":
+            end = match.end() if kind else i
+            if end < n and text[end] in ":.":
+                name = _PREFIXED.match(text, i)
+                if name:
+                    match, kind = name, "name"
+        if kind == "keyword":
+            end = match.end()
+            word = text[i:end]
+            upper = word.upper()
+            if upper in _EXPRESSION_CLAUSES:
+                clause = True
+            elif upper in _CLAUSE_ENDS:
+                clause = False
+            append(Token("keyword", word, i))
+            i = end
+            continue
+        if kind in ("var", "name", "number"):
+            end = match.end()
+            append(Token(kind, text[i:end], i))
+            i = end
+            continue
         if c == "#":
             ends = [p for p in (text.find("\n", i), text.find("\r", i)) if p >= 0]
             i = min(ends) if ends else n
             continue
-        previous = found[-1] if found else None
-        in_expression = bool(stack) and stack[-1] == "expr"
         if c in "\"'":
             end = _string_end(text, i)
             tag = _LANGTAG.match(text, end)
             if tag:
                 end = tag.end()
-            found.append(Token("string", text[i:end], i))
+            append(Token("string", text[i:end], i))
             i = end
             continue
+        previous = found[-1] if found else None
+        in_expression = bool(stack) and stack[-1] == "expr"
         if c == "<":
             end = None if (in_expression and _is_operand(previous)) else _iri_end(text, i)
             if end is not None:
-                found.append(Token("iri", text[i:end], i))
+                append(Token("iri", text[i:end], i))
                 i = end
                 continue
-            found.append(Token("punct", "<", i))
+            append(Token("punct", "<", i))
             i += 1
-            continue
-        if kind in ("var", "name", "number"):
-            found.append(Token(kind, match.group(), i))
-            i = match.end()
-            continue
-        if kind == "keyword":
-            word = match.group().upper()
-            if word in _EXPRESSION_CLAUSES:
-                clause = True
-            elif word in _CLAUSE_ENDS:
-                clause = False
-            found.append(Token("keyword", match.group(), i))
-            i = match.end()
             continue
         if c in "({[":
             if c == "(":
@@ -259,6 +302,8 @@ def looks_like_update(query: str) -> bool:
 
 def service_targets(query: str) -> list[str]:
     """The endpoints a query's SERVICE clauses name: IRIs as written, a variable as '?var'."""
+    if "SERVICE" not in decode_escapes(query).upper():  # upper() maps more letters onto S, E, R, V, I, C
+        return []  # than the engine's keyword matching does, so no SERVICE is missed
     toks = _split_keyword_prefixes(read(query).tokens)
     prefixes: dict[str, str] = {}
     targets = []

@@ -61,7 +61,9 @@ class QueryService:
         if not query.strip():
             raise BadRequest("the query is empty")
         known, _ = query_guard.remembered(query, self.settings.service_allowlist)
-        if known or len(query) <= _CHECK_INLINE_UP_TO:  # a remembered verdict costs a dictionary look-up
+        # a remembered verdict or reading costs a dictionary look-up (the router has usually read the text
+        # already, for its prefixes); only a long text never read before goes to a thread
+        if known or len(query) <= _CHECK_INLINE_UP_TO or query_guard.is_read(query):
             query_guard.check(query, self.settings.service_allowlist)
         else:
             await asyncio.to_thread(query_guard.check, query, self.settings.service_allowlist)

@@ -13,10 +13,12 @@ import pytest
 
 from server.errors import Forbidden, QueryTooComplex
 from server.query_guard import (
+    CACHED_UP_TO,
     MAX_NESTING,
     check,
     check_nesting,
     check_services,
+    is_read,
     lex,
     looks_like_update,
     read,
@@ -39,6 +41,8 @@ EVIL = "http://127.0.0.1:8799/x"
         ("SELECT * { ?s <http://example.org/SERVICE> ?o . ?s ex:SERVICE ?o }", []),
         ("SELECT * { ?s a <http://www.w3.org/ns/sparql-service-description#Service> }", []),
         ("SELECT * { FILTER(?a < <http://x.example/>) }", []),
+        # the long s upper-cases to S: read as SERVICE, the safe side (the engine's keywords are ASCII)
+        ("SELECT * { \u017fERVICE <http://long-s.example/> { } }", ["http://long-s.example/"]),
     ],
 )
 def test_service_targets_are_found_in_every_spelling(query, targets):
@@ -89,6 +93,17 @@ def test_allowlisted_service_passes_and_others_are_refused():
 )
 def test_updates_are_recognised_after_the_prologue(query, is_update):
     assert looks_like_update(query) is is_update
+
+
+@pytest.mark.parametrize("length", [500, CACHED_UP_TO + 500, 19_000])
+def test_a_text_is_read_once_however_long(length):
+    """One request reads its text several times (prefixes, nesting, updates, SERVICE): each after the first
+    is a look-up, for short and long texts alike."""
+    query = "SELECT * { ?s ?p ?o }" + " " * (length - 40) + f"# {length}"
+    assert not is_read(query)
+    first = read(query)
+    assert is_read(query)
+    assert read(query) is first
 
 
 def test_nesting_past_the_limit_is_refused_with_the_limit_named():
