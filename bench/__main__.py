@@ -1,4 +1,4 @@
-"""The benchmark's command line: `python -m bench run …` and `python -m bench generate …`."""
+"""The benchmark's command line: `python -m bench run|load|remote|cost|generate …`."""
 
 from __future__ import annotations
 
@@ -69,6 +69,16 @@ def cmd_remote(args) -> int:
     )
 
 
+def cmd_cost(args) -> int:
+    from .cost import render, run
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    costs = run(args.workdir, args.duration, args.connections, tuple(args.only))
+    return _report(
+        render(costs, "python -m bench " + shlex.join(sys.argv[1:]), args.duration, args.connections), args.out
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Benchmark the SPARQL endpoint.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -100,6 +110,15 @@ def main(argv: list[str] | None = None) -> int:
     remote.add_argument("--workdir", type=Path, default=Path("/tmp/balikg-bench"), help="data, stores and logs")
     remote.add_argument("--out", type=Path, help="write the report here (default: standard output)")
     remote.set_defaults(handler=cmd_remote)
+    cost = commands.add_parser(
+        "cost", help="CPU per request: our front process and query workers beside Oxigraph server (needs wrk)"
+    )
+    cost.add_argument("--duration", type=float, default=5.0, help="seconds of load per query and server (default 5)")
+    cost.add_argument("--connections", type=int, default=8, help="concurrent connections (default 8)")
+    cost.add_argument("--only", nargs="+", default=[], metavar="QUERY", help="measure only these workload items")
+    cost.add_argument("--workdir", type=Path, default=Path("/tmp/balikg-bench"), help="store cache and logs")
+    cost.add_argument("--out", type=Path, help="write the report here (default: standard output)")
+    cost.set_defaults(handler=cmd_cost)
     generate = commands.add_parser("generate", help="write the real graph ×N with fresh IRIs")
     generate.add_argument("--factor", type=int, required=True)
     generate.add_argument("--out", type=Path, required=True)

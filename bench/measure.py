@@ -106,7 +106,9 @@ def throughput(base: str, request: Request, duration: float, connections: int) -
     return asyncio.run(_asyncio_load(base, request, duration, connections))
 
 
-def _wrk(base: str, request: Request, duration: float, connections: int) -> Throughput:
+def wrk_script(request: Request) -> str:
+    """wrk's Lua script for `request`; with a nonce, each request gets a comment no earlier run has sent
+    (the run's own prefix, then a counter), so a server's result cache never answers it."""
     lua = [
         f'wrk.method = "{request.method}"',
         f'wrk.headers["Accept"] = "{request.accept}"',
@@ -117,39 +119,49 @@ def _wrk(base: str, request: Request, duration: float, connections: int) -> Thro
             'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"',
             f"wrk.body = [==[{request.body()}]==]",
         ]
-    if request.nonce:  # "\n# bench request <n>", URL-encoded, after the query
+    if request.nonce:  # "\n# bench <run> <n>", URL-encoded, after the query
+        run = f"{time.time_ns():x}"
         lua += [
             "n = 0",
-            "request = function() n = n + 1; return wrk.format(nil, nil, nil, wrk.body .. '%0A%23+bench+request+' .. n) end",
+            f"request = function() n = n + 1; return wrk.format(nil, nil, nil, wrk.body .. '%0A%23+bench+{run}+' .. n) end",
         ]
+    return "\n".join(lua) + "\n"
+
+
+def wrk_argv(base: str, request: Request, duration: float, connections: int, script: str) -> list[str]:
+    return [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{max(1, round(duration))}s",
+        "--timeout",
+        f"{TIMEOUT:.0f}s",
+        "-s",
+        script,
+        base + request.path,
+    ]
+
+
+def wrk_result(stdout: str) -> Throughput:
+    total = int(re.search(r"(\d+) requests in", stdout).group(1))
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", stdout))
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", stdout)
+    if socket_errors:
+        errors += sum(int(n) for n in socket_errors.groups())
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", stdout).group(1))
+    return Throughput(rps * (total - errors) / total if total else 0.0, total, errors, "wrk")
+
+
+def _wrk(base: str, request: Request, duration: float, connections: int) -> Throughput:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write("\n".join(lua) + "\n")
+        script.write(wrk_script(request))
     try:
         run = subprocess.run(
-            [
-                "wrk",
-                "-t1",
-                f"-c{connections}",
-                f"-d{max(1, round(duration))}s",
-                "--timeout",
-                f"{TIMEOUT:.0f}s",
-                "-s",
-                script.name,
-                base + request.path,
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
+            wrk_argv(base, request, duration, connections, script.name), capture_output=True, text=True, check=True
         )
     finally:
         Path(script.name).unlink()
-    total = int(re.search(r"(\d+) requests in", run.stdout).group(1))
-    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", run.stdout))
-    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", run.stdout)
-    if socket_errors:
-        errors += sum(int(n) for n in socket_errors.groups())
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", run.stdout).group(1))
-    return Throughput(rps * (total - errors) / total if total else 0.0, total, errors, "wrk")
+    return wrk_result(run.stdout)
 
 
 async def _asyncio_load(base: str, request: Request, duration: float, connections: int) -> Throughput:

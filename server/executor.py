@@ -3,8 +3,8 @@
 Neither pyoxigraph nor rdflib can cancel a query running in a thread, so each query runs in one of a fixed
 pool of worker processes that opened the store directory themselves. The event loop hands a request to an
 idle worker and waits for the answer on the worker's pipe; if the time limit passes first, or every
-caller waiting for the answer has gone, the worker is killed (its CPU is released at once) and a fresh one
-is started in the background. Failures are the typed exceptions of `errors`: a worker raises them, they
+caller waiting for the answer has gone and the query does not end within `ABANDONED_GRACE`, the worker is
+killed (its CPU is released at once) and a fresh one is started in the background. Failures are the typed exceptions of `errors`: a worker raises them, they
 cross the pipe pickled, and the executor re-raises them; the executor's own are `QueryTimeout`,
 `Saturated` (the waiting line is full, or a free worker would come too late) and `WorkerFailed`.
 
@@ -44,6 +44,8 @@ from .query import QueryAnswer, QueryRequest
 from .store import DatasetSpec, open_store
 
 _CONTEXT = multiprocessing.get_context("spawn")
+#: seconds an abandoned query may still take before its worker is stopped (see `QueryExecutor._reclaim`)
+ABANDONED_GRACE = 0.25
 #: what workers report for isolation when the store is a remote engine they must reach over the network
 REMOTE_ENGINE = "remote-engine (SERVICE refused on a real parse)"
 log = logging.getLogger("balikg")
@@ -150,6 +152,9 @@ class _Worker:
         child.close()
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
+        #: the size read from a message's header whose body has not been read yet (a read was cancelled
+        #: between the two), so that the next read resumes there instead of taking body bytes for a header
+        self._body_size: int | None = None
 
     async def _stream(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         if self._reader is None:
@@ -175,10 +180,14 @@ class _Worker:
     async def _read_message(self):
         reader, _ = await self._stream()
         try:
-            (size,) = struct.unpack("!i", await reader.readexactly(4))
-            if size == -1:
-                (size,) = struct.unpack("!Q", await reader.readexactly(8))
-            return pickle.loads(await reader.readexactly(size))
+            if self._body_size is None:  # (readexactly takes nothing from the stream when it is cancelled)
+                (size,) = struct.unpack("!i", await reader.readexactly(4))
+                if size == -1:
+                    (size,) = struct.unpack("!Q", await reader.readexactly(8))
+                self._body_size = size
+            body = await reader.readexactly(self._body_size)
+            self._body_size = None
+            return pickle.loads(body)
         except (asyncio.IncompleteReadError, ConnectionError):
             raise WorkerFailed(
                 "the query worker stopped while running this query (it has been replaced); "
@@ -285,6 +294,11 @@ class QueryExecutor:
     def busy(self) -> int:
         return self._pending
 
+    @property
+    def worker_pids(self) -> set[int]:
+        """The process ids of the live workers (a replacement still starting included)."""
+        return {worker.process.pid for worker in self._all if worker.process.is_alive()}
+
     async def start(self) -> None:
         await asyncio.gather(*(self._spawn() for _ in range(self.size)))
         if self.isolation not in (isolation.NAMESPACE, REMOTE_ENGINE) and not self.allowlist:
@@ -384,7 +398,7 @@ class QueryExecutor:
             try:
                 outcome = await worker.receive(self.timeout)
             except asyncio.CancelledError:
-                self._replace(worker)  # nobody waits for the answer: free the worker now
+                self._reclaim(worker)  # nobody waits for the answer: free the worker soon
                 raise
             except (TimeoutError, WorkerFailed) as error:
                 self._replace(worker)
@@ -425,6 +439,24 @@ class QueryExecutor:
                     raise
             self._replace(worker)
         raise WorkerFailed("no query worker could be started")
+
+    def _reclaim(self, worker: _Worker) -> None:
+        """Take back the worker of an abandoned query: if the query ends within `ABANDONED_GRACE` the worker
+        goes back to the pool (its answer unread), otherwise it is stopped and replaced. A query abandoned
+        just before its end costs no new worker (starting one costs about a second of CPU); a heavy one is
+        still stopped a moment later."""
+
+        async def reclaim() -> None:
+            try:
+                await worker.receive(ABANDONED_GRACE)
+            except (TimeoutError, WorkerFailed):
+                self._replace(worker)
+                return
+            self._idle.put_nowait(worker)
+
+        task = asyncio.get_running_loop().create_task(reclaim())
+        self._respawns.add(task)
+        task.add_done_callback(self._respawns.discard)
 
     def _replace(self, worker: _Worker) -> None:
         worker.kill()

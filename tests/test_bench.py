@@ -88,3 +88,16 @@ def test_smoke_run_against_every_server(tmp_path):
     rows = scale.runs["balikg"].results["tip-tiers"].answer.size
     assert f"| tip-tiers | {' / '.join([str(rows)] * 5)} |" in text
     assert "### Targets" in text
+
+
+@pytest.mark.skipif(not _installed("oxigraph"), reason="pip install -e '.[test]' for Oxigraph server")
+def test_cost_splits_each_requests_cpu_between_our_processes_and_oxigraphs(tmp_path):
+    from bench import cost
+
+    costs = cost.run(tmp_path, duration=2, connections=2, only=("adhoc-label-regex",), log=lambda line: None)
+    ours, theirs = costs["adhoc-label-regex"]
+    assert ours.front_ms > 0 and ours.workers_ms > 0, "our front and our query workers both spend CPU"
+    assert theirs.total_ms > 0 and theirs.workers_ms == 0, "Oxigraph server is one process"
+    assert ours.rps > 0 and theirs.rps > 0
+    table = cost.render(costs, "python -m bench cost", 2, 2)
+    assert f"| adhoc-label-regex | {ours.front_ms:.2f} | {ours.workers_ms:.2f} |" in table

@@ -431,6 +431,48 @@ def test_an_abandoned_query_is_stopped_and_frees_its_worker(hostile_server):
     assert time.monotonic() - started < 1.5
 
 
+def test_an_abandoned_query_near_its_end_keeps_its_worker_and_a_long_one_loses_it(store_cache):
+    """Starting a worker costs about a second of CPU, so a query whose caller leaves just before it ends
+    finishes on its worker, which goes back to the pool; a query still running after the grace is stopped."""
+    from server.dataset import prepare
+    from server.executor import ABANDONED_GRACE, QueryExecutor
+    from server.query import QueryRequest
+    from server.settings import Settings
+
+    directory = prepare(Settings(store_dir=store_cache)).directory
+    # about 70 ms on this data (820 560 solutions counted), well inside the grace
+    short = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d <https://w3id.org/bali-process-kg/def#iso3> ?e } # "
+    assert ABANDONED_GRACE >= 0.2
+
+    async def abandon(executor, text):
+        task = asyncio.ensure_future(executor.execute(QueryRequest(text, max_rows=10)))
+        await asyncio.sleep(0.02)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await asyncio.sleep(ABANDONED_GRACE + 0.3)
+
+    async def run():
+        executor = QueryExecutor(directory, workers=1, timeout=30)
+        await executor.start()
+        try:
+            first = executor.worker_pids
+            await abandon(executor, short + "near its end")
+            after_short = executor.worker_pids
+            answer = await executor.execute(QueryRequest("ASK { ?s ?p ?o }"))
+            await abandon(executor, EXPLOSIVE.format("abandoned"))
+            while not executor.worker_pids:  # its replacement is starting
+                await asyncio.sleep(0.05)
+            return first, after_short, answer, executor.worker_pids
+        finally:
+            await executor.stop()
+
+    first, after_short, answer, after_long = asyncio.run(run())
+    assert after_short == first, "the worker of a query that ended within the grace was kept"
+    assert json.loads(answer.body)["boolean"] is True, "the kept worker answers the next query"
+    assert after_long and after_long.isdisjoint(first), "the worker of a long abandoned query was replaced"
+
+
 # ---- 11. Browsers are told how pages may be used ---------------------------------------------------------
 
 
