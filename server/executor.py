@@ -4,9 +4,10 @@ Neither pyoxigraph nor rdflib can cancel a query running in a thread, so each qu
 pool of worker processes that opened the store directory themselves. The event loop hands a request to an
 idle worker and waits for the answer on the worker's pipe; if the time limit passes first, or every
 caller waiting for the answer has gone and the query does not end within `ABANDONED_GRACE`, the worker is
-killed (its CPU is released at once) and a fresh one is started in the background. Failures are the typed exceptions of `errors`: a worker raises them, they
-cross the pipe pickled, and the executor re-raises them; the executor's own are `QueryTimeout`,
-`Saturated` (the waiting line is full, or a free worker would come too late) and `WorkerFailed`.
+killed (its CPU is released at once) and a fresh one is started in the background. Failures are the typed
+exceptions of `errors`: a worker raises them, they cross the pipe pickled, and the executor re-raises them;
+the executor's own are `QueryTimeout`, `Saturated` (the waiting line is full, or a free worker would come
+too late) and `WorkerFailed`.
 
 In front of the workers sit a result cache (the served data never changes while a store directory is
 open) and a merge of identical requests in flight, so a burst of the same cold request runs once.
@@ -282,7 +283,7 @@ class QueryExecutor:
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._all: set[_Worker] = set()
         self._pending = 0
-        self._respawns: set[asyncio.Task] = set()
+        self._background: set[asyncio.Task] = set()  # replacements starting, workers being reclaimed
         self._in_flight: dict[QueryRequest, tuple[asyncio.Task, list[int]]] = {}
         #: how the workers are kept off the network (see `isolation`), as the last one to start reported
         self.isolation: str = "not started"
@@ -333,7 +334,7 @@ class QueryExecutor:
                 pause = min(2 * pause, 30.0)
 
     async def stop(self) -> None:
-        for task in self._respawns:
+        for task in self._background:
             task.cancel()
         for worker in list(self._all):
             worker.stop()
@@ -455,15 +456,15 @@ class QueryExecutor:
             self._idle.put_nowait(worker)
 
         task = asyncio.get_running_loop().create_task(reclaim())
-        self._respawns.add(task)
-        task.add_done_callback(self._respawns.discard)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def _replace(self, worker: _Worker) -> None:
         worker.kill()
         self._all.discard(worker)
         task = asyncio.get_running_loop().create_task(self._respawn())
-        self._respawns.add(task)
-        task.add_done_callback(self._respawns.discard)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
 
 class LocalExecutor:
