@@ -2,15 +2,15 @@
 
 `python -m bench cost` starts `balikg serve` and, over the very same store directory (whose default graph
 already holds the union), `oxigraph serve-read-only`. For each workload item it sends distinct requests
-(a new comment each, so no cache answers) from 8 connections (`wrk` when installed, else the asyncio
-client of `measure`, whose own CPU is not counted), and reads each server process's
-CPU time from /proc/<pid>/stat at the start and end of a window inside the run. Requests in the window are
+(a new comment each, so no cache answers) from `--connections` connections, 8 by default (`wrk` when
+installed, else the asyncio client of `measure`, whose own CPU is not counted), and reads each server
+process's CPU time from /proc/<pid>/stat at the start and end of a window inside the run. Requests in the window are
 the run's rate times the window's length. The answer says, per request: milliseconds of CPU in our front
 process (HTTP, routing, the guard, the pipe to the workers), in our workers (the engine, serialising the
 answer, the pipe), and in Oxigraph server (all of it) — so the gap between the two throughputs can be read
 as front cost, worker overhead or engine time rather than guessed at. The window skips the run's first and
-last half second: when wrk stops, it drops connections with queries in flight and we stop those queries'
-workers (so a fresh one starts), which is not the cost of a request.
+last half second: when the load stops, it drops connections with queries in flight, and a worker whose
+query does not end within the executor's grace is replaced, which is not the cost of a request.
 """
 
 from __future__ import annotations
