@@ -25,6 +25,11 @@ def _load(args) -> LoadedGraph:
     return load(DataLayout.for_data_dir(data_dir))
 
 
+def _settings(args) -> Settings:
+    """The settings (environment and defaults), with the data folder `--data-dir` names if given."""
+    return Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+
+
 def _prepared(settings: Settings, refused_means: str = ""):
     """The validated dataset `settings` name, or None after printing why the graph was refused (and
     `refused_means`, what the refusal leaves as it was)."""
@@ -157,7 +162,7 @@ def cmd_load(args) -> int:
     from .remote import Endpoints
     from .store import DUMPS_DIR
 
-    settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+    settings = _settings(args)
     try:
         endpoints = Endpoints.parse(
             args.to, args.update or settings.store_update_url, args.graph_store or settings.store_graph_store_url
@@ -233,7 +238,7 @@ def cmd_query(args) -> int:
     except ParameterError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+    settings = _settings(args)
     dataset = _prepared(settings)
     if dataset is None:
         return 1
@@ -290,7 +295,7 @@ def cmd_wikidata(args) -> int:
     except wikidata.SnapshotError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+    settings = _settings(args)
     dataset = _prepared(settings)
     if dataset is None:
         return 1
