@@ -55,6 +55,9 @@ class QueryResult:
     rows: Iterator[tuple] | None = None  # tuples of ox terms or None, in `variables` order
     boolean: bool | None = None
     triples: Iterator[ox.Triple] | None = None
+    #: the engine's own solutions, which `rows` reads (the oxigraph engine only): `results` lets the engine write
+    #: them itself where its writer gives the bytes ours would. Only one of the two can be consumed.
+    solutions: ox.QuerySolutions | None = None
 
 
 class Store(Protocol):
@@ -130,8 +133,9 @@ class OxigraphStore:
         if isinstance(answer, ox.QueryTriples):
             return QueryResult(kind="graph", triples=iter(answer))
         variables = [v.value for v in answer.variables]
+        # (a solution iterates over its values in `variables` order, None for an unbound one)
         return QueryResult(
-            kind="bindings", variables=variables, rows=(tuple(solution[v] for v in variables) for solution in answer)
+            kind="bindings", variables=variables, rows=(tuple(solution) for solution in answer), solutions=answer
         )
 
 
