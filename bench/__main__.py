@@ -1,4 +1,4 @@
-"""The benchmark's command line: `python -m bench run|load|remote|cost|generate …`."""
+"""The benchmark's command line: `python -m bench run|load|remote|cost|writers|generate …`."""
 
 from __future__ import annotations
 
@@ -79,6 +79,13 @@ def cmd_cost(args) -> int:
     )
 
 
+def cmd_writers(args) -> int:
+    from .writers import render, run
+
+    costs = run(args.workdir / "stores", args.rounds, tuple(args.only))
+    return _report(render(costs, "python -m bench " + shlex.join(sys.argv[1:])), args.out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Benchmark the SPARQL endpoint.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -119,6 +126,14 @@ def main(argv: list[str] | None = None) -> int:
     cost.add_argument("--workdir", type=Path, default=Path("/tmp/balikg-bench"), help="store cache and logs")
     cost.add_argument("--out", type=Path, help="write the report here (default: standard output)")
     cost.set_defaults(handler=cmd_cost)
+    writers = commands.add_parser(
+        "writers", help="CPU per SPARQL JSON answer in one process: rows by name, as tuples, the engine's writer"
+    )
+    writers.add_argument("--rounds", type=int, default=9, help="alternating measurements per query (default 9)")
+    writers.add_argument("--only", nargs="+", default=[], metavar="QUERY", help="measure only these queries")
+    writers.add_argument("--workdir", type=Path, default=Path("/tmp/balikg-bench"), help="store cache")
+    writers.add_argument("--out", type=Path, help="write the report here (default: standard output)")
+    writers.set_defaults(handler=cmd_writers)
     generate = commands.add_parser("generate", help="write the real graph ×N with fresh IRIs")
     generate.add_argument("--factor", type=int, required=True)
     generate.add_argument("--out", type=Path, required=True)

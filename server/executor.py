@@ -63,19 +63,15 @@ def run_query(
         text = federation.checked_text(request.query, allowlist, request.base_iri, service_map)
     else:
         text = request.query
-
-    def evaluate():
-        try:
-            return store.query(
-                text,
-                bindings={name: b.to_term() for name, b in request.bindings} or None,
-                dataset=DatasetSpec(_listed(request.default_graphs), _listed(request.named_graphs)),
-                base_iri=request.base_iri,
-            )
-        except OSError as error:  # only SERVICE does input or output while a query runs
-            raise federation.remote_failure(error) from None
-
-    answer = evaluate()
+    try:
+        answer = store.query(
+            text,
+            bindings={name: b.to_term() for name, b in request.bindings} or None,
+            dataset=DatasetSpec(_listed(request.default_graphs), _listed(request.named_graphs)),
+            base_iri=request.base_iri,
+        )
+    except OSError as error:  # only SERVICE does input or output while a query runs
+        raise federation.remote_failure(error) from None
     if request.columns and answer.kind == "bindings":
         answer = _project(answer, list(request.columns))
     available = offers(answer.kind)
@@ -86,12 +82,7 @@ def run_query(
     if media_type is None:
         raise NotAcceptable("none of the requested formats can carry this result; available: " + ", ".join(available))
     try:
-        try:
-            written = results.serialize(answer, media_type, request.max_rows)
-        except results.RowsUncounted:  # the engine's writer met a row our count cannot be sure of: run again
-            answer = evaluate()
-            answer.solutions = None
-            written = results.serialize(answer, media_type, request.max_rows)
+        written = results.serialize(answer, media_type, request.max_rows)
     except RequestFailed:
         raise
     except OSError as error:  # a SERVICE call evaluated lazily, while results are pulled
@@ -111,7 +102,6 @@ def _project(answer, columns: list[str]):
     rows = answer.rows
     answer.rows = (tuple(None if i is None else row[i] for i in positions) for row in rows)
     answer.variables = list(columns)
-    answer.solutions = None  # the engine's writer would write the columns before projection
     return answer
 
 

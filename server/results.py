@@ -5,17 +5,11 @@ N-Triples, RDF/XML, JSON-LD, N-Quads and TriG (the last two put the triples in t
 A row cap applies to both: at most `max_rows` solutions or triples are written, and the caller is told
 whether the cap cut the result short. The formats themselves are declared in `formats`; choosing one is
 `negotiation`'s job.
-
-Solutions in SPARQL JSON are written by the engine itself when it can (pyoxigraph's writer gives the very
-bytes ours does, without making a Python object per term): `_EngineJsonSink` counts the rows as the
-engine's writer hands over its buffer and stops it past the cap. Every other format is written here
-(pyoxigraph's CSV leaves a comma in an IRI unquoted, and its TSV and XML differ from ours in form).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from json.encoder import encode_basestring as _json_string
 from xml.sax.saxutils import escape, quoteattr
@@ -45,9 +39,6 @@ def serialize(result: QueryResult, media_type: str, max_rows: int) -> Serialized
     fmt = _WRITER_NAMES[media_type]
     if result.kind == "boolean":
         return SerializedResult(media_type, _BOOLEAN_WRITERS[fmt](result.boolean), False, 1)
-    if fmt == "json" and result.solutions is not None:
-        body, count, truncated = _engine_json(result.solutions, max_rows)
-        return SerializedResult(media_type, body, truncated, count)
     # Rows are written as they are pulled from the engine, so a large answer is never held twice in memory.
     rows = _Capped(result.rows, max_rows)
     body = _BINDINGS_WRITERS[fmt](result.variables, rows)
@@ -135,77 +126,6 @@ def _json_term_text(term) -> str:
     if isinstance(term, ox.NamedNode):
         return '{"type":"uri","value":' + _json_string(term.value) + "}"
     return json.dumps(_json_term(term), ensure_ascii=False, separators=(",", ":"))
-
-
-class RowsUncounted(Exception):
-    """The engine's JSON writer wrote something that may be a row with no bound variable, or text inside a
-    literal that looks like one: the rows cannot be counted for sure. The caller runs the query again and
-    writes it with our own writer (`solutions` set to None)."""
-
-
-class _Stop(Exception):
-    """Raised into the engine's writer to stop it (past the cap, or when unsure)."""
-
-
-class _EngineJsonSink:
-    """A file for pyoxigraph's SPARQL JSON writer that counts rows as they arrive and stops the writer at
-    the start of row `limit + 1`, so that memory stays bounded by the cap as with our own writer.
-
-    The writer's output is compact: `{"head":{"vars":[…]},"results":{"bindings":[ROW,ROW,…]}}`, where a
-    row is `{"name":TERM,…}` or `{}`. A row with a bound variable starts with `[{"` or `,{"` followed by
-    the first character of a variable's name. Inside a JSON string a quote is always escaped, so those bytes
-    can only come from a string when its closing quote is the `"` — and a closing quote is followed by `,`,
-    `}` or `]`, never by a name. An empty row `{}` has no such mark (a literal may hold `,{},`), so seeing
-    one makes the count unsure (`RowsUncounted`)."""
-
-    ROW_START = re.compile(rb'[\[,]\{"[^,}\]]')
-    #: bytes a match spans: a match starting this close to the end of what has been read waits for more
-    SPAN = 4
-
-    def __init__(self, limit: int):
-        self.limit = limit
-        self.buffer = bytearray()
-        self.rows = 0
-        self.cut: int | None = None  # where row `limit + 1` starts, once it has been seen
-        self.unsure = False
-        self._scanned = 0
-
-    def write(self, data) -> int:
-        if self.cut is not None or self.unsure:
-            raise _Stop  # (the engine's buffered writer tries again when it is dropped)
-        start = max(0, len(self.buffer) - 1)
-        self.buffer += data
-        if self.buffer.find(b"{}", start) != -1:
-            self.unsure = True
-            raise _Stop
-        for match in self.ROW_START.finditer(self.buffer, self._scanned):
-            self.rows += 1
-            if self.rows > self.limit:
-                self.cut = match.start()
-                raise _Stop
-        self._scanned = max(self._scanned, len(self.buffer) - self.SPAN + 1)
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-
-def _engine_json(solutions, limit: int) -> tuple[bytes, int, bool]:
-    """Solutions written by the engine as SPARQL JSON: (body, rows, truncated)."""
-    sink = _EngineJsonSink(limit)
-    try:
-        solutions.serialize(sink, format=ox.QueryResultsFormat.JSON)
-    except _Stop:
-        pass
-    except Exception:
-        if sink.cut is None and not sink.unsure:
-            raise  # the query's own failure (an evaluation error, a SERVICE call), not our stop
-    if sink.unsure:
-        raise RowsUncounted
-    if sink.cut is None:
-        return bytes(sink.buffer), sink.rows, False
-    end = sink.cut + (1 if sink.buffer[sink.cut] == ord("[") else 0)  # keep the array's "[" when no row is kept
-    return bytes(sink.buffer[:end]) + b"]}}", limit, True
 
 
 def _json_boolean(value: bool) -> bytes:

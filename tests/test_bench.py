@@ -101,3 +101,13 @@ def test_cost_splits_each_requests_cpu_between_our_processes_and_oxigraphs(tmp_p
     assert ours.rps > 0 and theirs.rps > 0
     table = cost.render(costs, "python -m bench cost", 2, 2)
     assert f"| adhoc-label-regex | {ours.front_ms:.2f} | {ours.workers_ms:.2f} |" in table
+
+
+def test_writers_measures_three_ways_of_writing_the_same_answer(store_cache):
+    from bench import writers
+
+    costs = writers.run(store_cache, rounds=1, only=("adhoc-label-regex",), budget=0.01, log=lambda line: None)
+    cost = costs["adhoc-label-regex"]
+    assert cost.rows > 0 and all(cost.ms[way] > 0 for way in writers.WAYS)
+    table = writers.render(costs, "python -m bench writers")
+    assert f"| adhoc-label-regex | {cost.rows} | {cost.ms['by name']:.2f} | {cost.ms['ours']:.2f} |" in table
