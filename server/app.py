@@ -38,7 +38,7 @@ log = logging.getLogger("balikg")
 
 def open_remote(settings: Settings):
     """The remote store `settings` name, opened in this process to read the version it serves."""
-    from .remote import Endpoints, RemoteStore
+    from .remote import Endpoints, RemoteStore  # (only a server with --store needs the remote engine's client)
 
     endpoints = Endpoints.parse(settings.store_url, settings.store_update_url, settings.store_graph_store_url)
     return RemoteStore(endpoints, timeout=settings.query_timeout, poll_seconds=settings.store_poll_seconds)

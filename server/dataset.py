@@ -94,7 +94,7 @@ def prepare(settings: Settings, directory: Path | None = None) -> ServedDataset:
     target = Path(parent) / _cache_key(layout)
     if (target / META_FILE).exists():
         return ServedDataset.open(target)
-    from .validation import validate
+    from .validation import validate  # (pySHACL: imported only when a graph has to be validated)
 
     loaded = load(layout)
     report = validate(loaded)

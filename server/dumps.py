@@ -32,7 +32,7 @@ def dump(loaded: LoadedGraph, fmt: str) -> bytes:
     """Serialise the graph in `fmt` (a name of `formats.DUMP_FORMATS`)."""
     spec = DUMP_FORMATS[fmt]
     if fmt == "jsonld":  # compact, with the project's JSON-LD context, named graphs kept
-        from .context import compact_quads
+        from .context import compact_quads  # (rdflib's JSON-LD writer: imported only for this format)
 
         return compact_quads(ox.serialize(loaded.served_quads(), format=ox.RdfFormat.N_QUADS))
     prefixes = PREFIXES if spec.rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None

@@ -9,7 +9,11 @@ import asyncio
 from dataclasses import dataclass
 from importlib.resources import files
 
+from .executor import LocalExecutor
 from .loader import LoadedGraph
+from .service import QueryService
+from .settings import Settings
+from .store import OxigraphStore
 
 
 def internal_query(name: str) -> str:
@@ -18,11 +22,6 @@ def internal_query(name: str) -> str:
 
 
 def _select(loaded: LoadedGraph, name: str):
-    from .executor import LocalExecutor
-    from .service import QueryService
-    from .settings import Settings
-    from .store import OxigraphStore
-
     store = OxigraphStore.over(loaded.store, loaded.union_graphs, loaded.version)
     service = QueryService(LocalExecutor(store), Settings(max_rows=10**9))
     return asyncio.run(service.rows(internal_query(name)))

@@ -84,7 +84,7 @@ def open_store(engine: str, location, **options) -> Store:
     if engine == "rdflib":
         return RdflibStore(location)
     if engine == "remote":
-        from .remote import RemoteStore
+        from .remote import RemoteStore  # (only the remote engine needs its HTTP client)
 
         return RemoteStore(location, **options)
     raise ValueError(f"unknown engine {engine!r} (expected oxigraph, rdflib or remote)")
@@ -136,7 +136,8 @@ class OxigraphStore:
 
 
 class RdflibStore:
-    """The reference engine: rdflib's SPARQL evaluator over an in-memory Dataset."""
+    """The reference engine: rdflib's SPARQL evaluator over an in-memory Dataset. rdflib is imported inside
+    its methods, so that a worker of the default engine never loads it (about 0.2 s of start-up)."""
 
     def __init__(self, directory: Path):
         import rdflib
