@@ -1,4 +1,7 @@
-"""The benchmark's command line: `python -m bench run|load|remote|cost|writers|generate …`."""
+"""The benchmark's command line: `python -m bench run|load|remote|cost|writers|generate …`.
+
+Each command imports its module when it runs, so that one command does not load what the others need.
+"""
 
 from __future__ import annotations
 

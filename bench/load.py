@@ -130,7 +130,7 @@ def main(url: str | None, connections: int, duration: float, workdir: Path) -> i
     if url is not None and urlparse(url).hostname not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("the load test only targets a server on this machine (127.0.0.1)")
     if url is None:
-        from .servers import executable, free_port, start
+        from .servers import executable, free_port, start  # (only when the test starts its own server)
 
         port = free_port()
         server = start(
