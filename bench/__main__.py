@@ -40,8 +40,12 @@ def cmd_run(args) -> int:
         request_timeout=args.request_timeout,
     )
     scales = run(settings, log=lambda line: print(line, flush=True))
-    command = "python -m bench " + shlex.join(sys.argv[1:])
-    return _report(render(scales, command, args.duration, args.reps, args.connections), args.out)
+    return _report(render(scales, _typed(), args.duration, args.reps, args.connections), args.out)
+
+
+def _typed() -> str:
+    """The command as it was typed, for the report's heading."""
+    return "python -m bench " + shlex.join(sys.argv[1:])
 
 
 def _report(text: str, out: Path | None) -> int:
@@ -67,9 +71,7 @@ def cmd_remote(args) -> int:
         factor: run_scale(factor, args.workdir, args.duration, args.connections, args.start_timeout, log=print)
         for factor in args.scale
     }
-    return _report(
-        render(results, "python -m bench " + shlex.join(sys.argv[1:]), args.duration, args.connections), args.out
-    )
+    return _report(render(results, _typed(), args.duration, args.connections), args.out)
 
 
 def cmd_cost(args) -> int:
@@ -77,16 +79,20 @@ def cmd_cost(args) -> int:
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     costs = run(args.workdir, args.duration, args.connections, tuple(args.only))
-    return _report(
-        render(costs, "python -m bench " + shlex.join(sys.argv[1:]), args.duration, args.connections), args.out
-    )
+    return _report(render(costs, _typed(), args.duration, args.connections), args.out)
 
 
 def cmd_writers(args) -> int:
     from .writers import render, run
 
     costs = run(args.workdir / "stores", args.rounds, tuple(args.only))
-    return _report(render(costs, "python -m bench " + shlex.join(sys.argv[1:])), args.out)
+    return _report(render(costs, _typed()), args.out)
+
+
+def _report_options(command: argparse.ArgumentParser, workdir: str) -> None:
+    """--workdir (what the folder keeps) and --out, which every command that writes a report takes."""
+    command.add_argument("--workdir", type=Path, default=Path("/tmp/balikg-bench"), help=workdir)
+    command.add_argument("--out", type=Path, help="write the report here (default: standard output)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,8 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--only", nargs="+", default=[], metavar="QUERY", help="run only these workload items")
     run.add_argument("--no-first-start", action="store_true", help="skip timing our start with an empty store cache")
     run.add_argument("--request-timeout", type=float, default=120.0, help="seconds before a request counts as failed")
-    run.add_argument("--workdir", type=Path, default=Path("/tmp/balikg-bench"), help="data, stores and logs")
-    run.add_argument("--out", type=Path, help="write the report here (default: standard output)")
+    _report_options(run, "data, stores and logs")
     run.set_defaults(handler=cmd_run)
     load = commands.add_parser("load", help="many concurrent clients for a fixed time; report errors and 503s")
     load.add_argument("--connections", type=int, default=200, help="concurrent clients (default 200)")
@@ -117,8 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     remote.add_argument("--duration", type=float, default=15.0, help="seconds per workload and set-up (default 15)")
     remote.add_argument("--connections", type=int, default=16, help="concurrent clients (default 16)")
     remote.add_argument("--start-timeout", type=float, default=1800.0, help="seconds a server may take to start")
-    remote.add_argument("--workdir", type=Path, default=Path("/tmp/balikg-bench"), help="data, stores and logs")
-    remote.add_argument("--out", type=Path, help="write the report here (default: standard output)")
+    _report_options(remote, "data, stores and logs")
     remote.set_defaults(handler=cmd_remote)
     cost = commands.add_parser(
         "cost", help="CPU per request: our front process and query workers beside Oxigraph server (needs wrk)"
@@ -126,16 +130,14 @@ def main(argv: list[str] | None = None) -> int:
     cost.add_argument("--duration", type=float, default=5.0, help="seconds of load per query and server (default 5)")
     cost.add_argument("--connections", type=int, default=8, help="concurrent connections (default 8)")
     cost.add_argument("--only", nargs="+", default=[], metavar="QUERY", help="measure only these workload items")
-    cost.add_argument("--workdir", type=Path, default=Path("/tmp/balikg-bench"), help="store cache and logs")
-    cost.add_argument("--out", type=Path, help="write the report here (default: standard output)")
+    _report_options(cost, "store cache and logs")
     cost.set_defaults(handler=cmd_cost)
     writers = commands.add_parser(
         "writers", help="CPU per SPARQL JSON answer in one process: rows by name, as tuples, the engine's writer"
     )
     writers.add_argument("--rounds", type=int, default=9, help="alternating measurements per query (default 9)")
     writers.add_argument("--only", nargs="+", default=[], metavar="QUERY", help="measure only these queries")
-    writers.add_argument("--workdir", type=Path, default=Path("/tmp/balikg-bench"), help="store cache")
-    writers.add_argument("--out", type=Path, help="write the report here (default: standard output)")
+    _report_options(writers, "store cache")
     writers.set_defaults(handler=cmd_writers)
     generate = commands.add_parser("generate", help="write the real graph ×N with fresh IRIs")
     generate.add_argument("--factor", type=int, required=True)
