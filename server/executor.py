@@ -176,7 +176,8 @@ class _Worker:
             raise WorkerFailed("the query worker stopped unexpectedly; try again") from None
 
     async def receive(self, timeout: float | None):
-        return await asyncio.wait_for(self._read_message(), timeout)
+        async with asyncio.timeout(timeout):  # (wait_for would wrap the read in a task of its own)
+            return await self._read_message()
 
     async def _read_message(self):
         reader, _ = await self._stream()
@@ -424,7 +425,8 @@ class QueryExecutor:
         deadline = time.monotonic() + self.timeout
         for _ in range(self.size + 1):
             try:
-                worker = await asyncio.wait_for(self._idle.get(), max(0.0, deadline - time.monotonic()))
+                async with asyncio.timeout(max(0.0, deadline - time.monotonic())):  # (no task, unlike wait_for)
+                    worker = await self._idle.get()
             except TimeoutError:
                 raise Saturated(
                     f"the endpoint is busy: no query worker became free within {self.timeout:g} s (the time limit of a query)"
