@@ -340,7 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
     serve.add_argument("--engine", choices=["oxigraph", "rdflib"], help="query engine (default oxigraph)")
-    serve.add_argument("--workers", type=int, help="query worker processes (default 2)")
+    serve.add_argument("--workers", type=int, help="query worker processes (default: one per CPU, at most 8, plus one)")
     serve.add_argument(
         "--store",
         metavar="URL",
