@@ -37,10 +37,12 @@ def cmd_run(args) -> int:
         servers=tuple(args.servers),
         only=tuple(args.only),
         first_start=not args.no_first_start,
+        interleave=args.interleave,
         request_timeout=args.request_timeout,
     )
     scales = run(settings, log=lambda line: print(line, flush=True))
-    return _report(render(scales, _typed(), args.duration, args.reps, args.connections), args.out)
+    text = render(scales, _typed(), args.duration, args.reps, args.connections, interleaved=args.interleave)
+    return _report(text, args.out)
 
 
 def _typed() -> str:
@@ -106,6 +108,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--servers", nargs="+", choices=servers.NAMES, default=list(servers.NAMES))
     run.add_argument("--only", nargs="+", default=[], metavar="QUERY", help="run only these workload items")
     run.add_argument("--no-first-start", action="store_true", help="skip timing our start with an empty store cache")
+    run.add_argument(
+        "--interleave",
+        action="store_true",
+        help="start the servers together and measure them in turn for each query (steadier ratios; more memory)",
+    )
     run.add_argument("--request-timeout", type=float, default=120.0, help="seconds before a request counts as failed")
     _report_options(run, "data, stores and logs")
     run.set_defaults(handler=cmd_run)

@@ -1,7 +1,10 @@
-"""The harness: for each scale, prepare the data, then start one server at a time and measure the workload.
+"""The harness: for each scale, prepare the data, then start the servers and measure the workload.
 
-Servers run one after another, never side by side, so that on a small machine they do not compete for
-cores or memory with each other (the load generator does share the machine with the server it loads).
+By default servers run one after another, never side by side, so that on a small machine they do not
+compete for memory with each other (the load generator does share the machine with the server it loads).
+With `interleave`, all of them are started first and then measured in turn query by query, each idle while
+another is loaded: a machine whose speed drifts over minutes then moves every server's number for a query
+alike, so the ratios between servers hold still (at the price of holding every server in memory at once).
 Our server is started twice per scale: once with an empty store cache (load + SHACL validation + store
 written: the first start) and once reusing that cache (the warm start that serves the workload).
 Numbers are returned as plain dataclasses; `report` turns them into Markdown.
@@ -12,6 +15,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +36,7 @@ class Settings:
     servers: tuple[str, ...] = servers.NAMES
     only: tuple[str, ...] = ()  # item names to run; empty: the whole workload
     first_start: bool = True  # also time our start with an empty store cache (it validates)
+    interleave: bool = False  # start every server first, then measure them in turn for each query
     start_timeout: float = 3600.0
     request_timeout: float = 120.0
 
@@ -66,38 +71,67 @@ class ScaleRun:
     runs: dict[str, ServerRun] = field(default_factory=dict)
 
 
-def _measure_all(
-    server: servers.Server, restart, variant: str, items: list[Item], settings: Settings, log
-) -> tuple[servers.Server, dict[str, Measured]]:
-    """Measure every item; a request that times out is recorded as failed and the server restarted, since
+def _measure(
+    server: servers.Server, restart, variant: str, item: Item, settings: Settings, log
+) -> tuple[servers.Server, Measured]:
+    """Measure one item; a request that times out is recorded as failed and the server restarted, since
     some servers keep computing an abandoned query and would hold up everything after it."""
-    results = {}
-    for item in items:
-        request = item.request_for(variant, server.sparql_path)
-        measured = Measured(measure.answer(server.base, request, item.graph, settings.request_timeout))
-        if measured.answer.size is not None:
-            measured.latency = measure.latency(server.base, request, settings.reps, max(2.0, settings.duration))
-            # A query so slow that the load run would complete a handful of requests at best (or none, which
-            # wrk reports as 0 req/s) is estimated as 1/p50 instead, and marked as such in the report.
-            if measured.latency.p50 * settings.connections / 2 <= settings.duration:
-                measured.throughput = measure.throughput(server.base, request, settings.duration, settings.connections)
-            if not measured.throughput or measured.throughput.requests < settings.connections:
-                measured.throughput = measure.Throughput(1 / measured.latency.p50, 0, 0, "1/p50")
-                measured.estimated = True
-        elif measured.answer.status == 0:
-            log(f"  {variant}: {item.name} timed out; restarting the server")
-            server.stop()
-            server = restart()
-        results[item.name] = measured
-        log(
-            f"  {variant:<21} {item.name:<36} size={measured.answer.size} "
-            + (
-                f"p50={measured.latency.p50 * 1000:.1f}ms rps={measured.throughput.rps:.1f}"
-                if measured.latency
-                else f"FAILED {measured.answer.status} {measured.answer.error}"
-            )
+    request = item.request_for(variant, server.sparql_path)
+    measured = Measured(measure.answer(server.base, request, item.graph, settings.request_timeout))
+    if measured.answer.size is not None:
+        measured.latency = measure.latency(server.base, request, settings.reps, max(2.0, settings.duration))
+        # A query so slow that the load run would complete a handful of requests at best (or none, which
+        # wrk reports as 0 req/s) is estimated as 1/p50 instead, and marked as such in the report.
+        if measured.latency.p50 * settings.connections / 2 <= settings.duration:
+            measured.throughput = measure.throughput(server.base, request, settings.duration, settings.connections)
+        if not measured.throughput or measured.throughput.requests < settings.connections:
+            measured.throughput = measure.Throughput(1 / measured.latency.p50, 0, 0, "1/p50")
+            measured.estimated = True
+    elif measured.answer.status == 0:
+        log(f"  {variant}: {item.name} timed out; restarting the server")
+        server.stop()
+        server = restart()
+    log(
+        f"  {variant:<21} {item.name:<36} size={measured.answer.size} "
+        + (
+            f"p50={measured.latency.p50 * 1000:.1f}ms rps={measured.throughput.rps:.1f}"
+            if measured.latency
+            else f"FAILED {measured.answer.status} {measured.answer.error}"
         )
-    return server, results
+    )
+    return server, measured
+
+
+@dataclass
+class _Launched:
+    """One server of a scale run: how to (re)start it, and every process started for it."""
+
+    name: str
+    launch: Callable[[], servers.Server]
+    first: servers.Server | None = None  # ours, started once with an empty store cache
+    load_seconds: float | None = None
+    started: list[servers.Server] = field(default_factory=list)
+
+    @property
+    def variants(self) -> list[str]:
+        # Ours is measured twice on the same process: as served (ready-made routes, result cache on) and
+        # with every request distinct (the engine's cost), under the name balikg-nocache.
+        return [self.name, "balikg-nocache"] if self.name == "balikg" else [self.name]
+
+    def start(self) -> servers.Server:
+        self.started.append(self.launch())
+        return self.started[-1]
+
+    def run(self, variant: str, results: dict[str, Measured]) -> ServerRun:
+        return ServerRun(
+            variant,
+            self.started[0].startup_seconds,
+            max(server.peak_rss for server in self.started),
+            first_start_seconds=self.first.startup_seconds if self.first else None,
+            first_start_rss=self.first.peak_rss if self.first else None,
+            load_seconds=self.load_seconds,
+            results=results,
+        )
 
 
 def _data(factor: int, folder: Path) -> tuple[Path, float | None]:
@@ -127,53 +161,65 @@ def run_scale(factor: int, settings: Settings, log=print) -> ScaleRun:
         scale = ScaleRun(factor, sum(1 for _ in handle), generate_seconds, export_seconds)
     log(f"×{factor}: {scale.quads} quads in {quads}")
     items = [i for i in workload() if not settings.only or i.name in settings.only]
-    timeout = settings.start_timeout
-    for name in settings.servers:
-        log(f"×{factor}: starting {name}")
-        first = load_seconds = None
-        if name == "balikg":
-            cache = folder / "store-cache"
-            if settings.first_start:
-                shutil.rmtree(cache, ignore_errors=True)
-                first = servers.start_balikg(data_dir, cache, folder / "balikg-first.log", timeout)
-                first.stop()
-                log(f"  first start (empty cache, validates): {first.startup_seconds:.1f} s")
-            launch = lambda: servers.start_balikg(data_dir, cache, folder / "balikg.log", timeout)
-        elif name == "oxigraph":
-            load_seconds = servers.load_oxigraph([quads], folder / "oxigraph-db")
-            launch = lambda: servers.start_oxigraph(folder / "oxigraph-db", folder / "oxigraph.log", timeout)
-        elif name == "oxigraph-materialised":
-            load_seconds = servers.load_oxigraph([quads, union], folder / "oxigraph-materialised-db")
-            launch = lambda: servers.start_oxigraph(
-                folder / "oxigraph-materialised-db",
-                folder / "oxigraph-materialised.log",
-                timeout,
-                union_default_graph=False,
-            )
-        else:
-            launch = lambda: servers.start_rdflib_endpoint(quads, folder / "rdflib-endpoint.log", timeout)
-        server = first_served = launch()
-        results, peak = {}, 0
+    launched = [_launcher(name, folder, data_dir, quads, union, settings, log) for name in settings.servers]
+    results = {variant: {} for each in launched for variant in each.variants}
+    if settings.interleave:
+        running = {}
         try:
-            # Ours is measured twice on the same process: as served (ready-made routes, result cache on)
-            # and with every request distinct (the engine's cost), under the name balikg-nocache.
-            for variant in [name, "balikg-nocache"] if name == "balikg" else [name]:
-                before = server
-                server, results[variant] = _measure_all(server, launch, variant, items, settings, log)
-                peak = max(peak, before.peak_rss)
+            for each in launched:
+                log(f"×{factor}: starting {each.name}")
+                running[each.name] = each.start()
+            for item in items:
+                for each in launched:
+                    for variant in each.variants:
+                        running[each.name], results[variant][item.name] = _measure(
+                            running[each.name], each.start, variant, item, settings, log
+                        )
         finally:
-            server.stop()
-        for variant, measured in results.items():
-            scale.runs[variant] = ServerRun(
-                variant,
-                first_served.startup_seconds,
-                max(peak, server.peak_rss),
-                first_start_seconds=first.startup_seconds if first else None,
-                first_start_rss=first.peak_rss if first else None,
-                load_seconds=load_seconds,
-                results=measured,
-            )
+            for server in running.values():
+                server.stop()
+    else:
+        for each in launched:
+            log(f"×{factor}: starting {each.name}")
+            server = each.start()
+            try:
+                for variant in each.variants:
+                    for item in items:
+                        server, results[variant][item.name] = _measure(server, each.start, variant, item, settings, log)
+            finally:
+                server.stop()
+    for each in launched:
+        for variant in each.variants:
+            scale.runs[variant] = each.run(variant, results[variant])
     return scale
+
+
+def _launcher(name: str, folder: Path, data_dir: Path, quads: Path, union: Path, settings: Settings, log) -> _Launched:
+    """How to start server `name` over this scale's data (loading Oxigraph's store, timing our first start)."""
+    timeout = settings.start_timeout
+    if name == "balikg":
+        cache = folder / "store-cache"
+        first = None
+        if settings.first_start:
+            shutil.rmtree(cache, ignore_errors=True)
+            first = servers.start_balikg(data_dir, cache, folder / "balikg-first.log", timeout)
+            first.stop()
+            log(f"  first start (empty cache, validates): {first.startup_seconds:.1f} s")
+        return _Launched(name, lambda: servers.start_balikg(data_dir, cache, folder / "balikg.log", timeout), first)
+    if name == "oxigraph":
+        load_seconds = servers.load_oxigraph([quads], folder / "oxigraph-db")
+        launch = lambda: servers.start_oxigraph(folder / "oxigraph-db", folder / "oxigraph.log", timeout)
+        return _Launched(name, launch, load_seconds=load_seconds)
+    if name == "oxigraph-materialised":
+        load_seconds = servers.load_oxigraph([quads, union], folder / "oxigraph-materialised-db")
+        launch = lambda: servers.start_oxigraph(
+            folder / "oxigraph-materialised-db",
+            folder / "oxigraph-materialised.log",
+            timeout,
+            union_default_graph=False,
+        )
+        return _Launched(name, launch, load_seconds=load_seconds)
+    return _Launched(name, lambda: servers.start_rdflib_endpoint(quads, folder / "rdflib-endpoint.log", timeout))
 
 
 def run(settings: Settings, log=print) -> list[ScaleRun]:

@@ -218,7 +218,9 @@ def targets(scales: list[ScaleRun]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(scales: list[ScaleRun], command: str, duration: float, reps: int, connections: int) -> str:
+def render(
+    scales: list[ScaleRun], command: str, duration: float, reps: int, connections: int, *, interleaved: bool = False
+) -> str:
     tool = (
         "wrk"
         if any(
@@ -237,7 +239,12 @@ def render(scales: list[ScaleRun], command: str, duration: float, reps: int, con
         f"- **Method:** latency from a sequential httpx client ({reps} requests, fewer when a query is slow); "
         f"throughput from {tool} with {connections} connections for {duration:g} s per query and server "
         "(≈ marks an estimate 1/p50 for a query too slow to complete one request per connection in that time); "
-        "servers run one at a time; ours is measured as served (`ours`) and with no result-cache hits (`ours-nc`); "
+        + (
+            "servers started together and measured in turn, query by query; "
+            if interleaved
+            else "servers run one at a time; "
+        )
+        + "ours is measured as served (`ours`) and with no result-cache hits (`ours-nc`); "
         "`Accept-Encoding: identity` everywhere.",
         "",
         "### Targets",

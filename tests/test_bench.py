@@ -63,7 +63,8 @@ def test_inlined_queries_answer_like_bound_ones(tmp_path):
     not (_installed("oxigraph") and _installed("rdflib-endpoint")),
     reason="pip install -e '.[bench]' for the other servers",
 )
-def test_smoke_run_against_every_server(tmp_path):
+@pytest.mark.parametrize("interleave", [False, True], ids=["one-server-at-a-time", "interleaved"])
+def test_smoke_run_against_every_server(tmp_path, interleave):
     settings = harness.Settings(
         scales=[1],
         duration=1,
@@ -72,9 +73,17 @@ def test_smoke_run_against_every_server(tmp_path):
         workdir=tmp_path,
         only=("tip-tiers", "adhoc-label-regex"),
         first_start=False,
+        interleave=interleave,
         request_timeout=60,
     )
-    (scale,) = harness.run(settings, log=lambda line: None)
+    lines = []
+    (scale,) = harness.run(settings, log=lines.append)
+    measured = [line.split()[1] for line in lines if line.startswith("  ") and "size=" in line]
+    variants = len(servers.NAMES) + 1
+    if interleave:  # every server answers the first query before any answers the second
+        assert measured == ["tip-tiers"] * variants + ["adhoc-label-regex"] * variants
+    else:  # each server answers both queries before the next starts
+        assert measured == ["tip-tiers", "adhoc-label-regex"] * variants
     assert set(scale.runs) == {"balikg", "balikg-nocache", *servers.NAMES}
     for run in scale.runs.values():
         assert run.startup_seconds > 0 and run.peak_rss > 10 * 2**20
@@ -84,7 +93,8 @@ def test_smoke_run_against_every_server(tmp_path):
             assert measured.latency.p50 > 0 and measured.throughput.rps > 0
     for item in ("tip-tiers", "adhoc-label-regex"):
         assert len({run.results[item].answer.size for run in scale.runs.values()}) == 1
-    text = report.render([scale], "python -m bench run --scale 1", 1, 3, 4)
+    text = report.render([scale], "python -m bench run --scale 1", 1, 3, 4, interleaved=interleave)
+    assert ("measured in turn, query by query" in text) is interleave
     rows = scale.runs["balikg"].results["tip-tiers"].answer.size
     assert f"| tip-tiers | {' / '.join([str(rows)] * 5)} |" in text
     assert "### Targets" in text
