@@ -2,8 +2,8 @@
 
 `create_app(settings, dataset=..., catalogue=...)` has no import-time globals: everything it needs is
 passed in or derived from `settings`. At start-up (the lifespan) it prepares the dataset if none was given
-— load, validate, write the store directory; a non-conforming graph refuses to start — and starts the
-query worker processes; at shutdown it stops them. Routes reach all of it through one typed object,
+— load, validate and write the store directory, in a child process; a non-conforming graph refuses to
+start — and starts the query worker processes; at shutdown it stops them. Routes reach all of it through one typed object,
 `state.AppState`; failures reach clients through one error map, `errors.install`.
 """
 
@@ -21,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 
 from . import __version__, errors
 from .catalogue import Catalogue
-from .dataset import ServedDataset, prepare
+from .dataset import ServedDataset, prepare_apart
 from .executor import QueryExecutor
 from .middleware import SiteHeaders
 from .openapi import openapi_with_queries
@@ -89,7 +89,7 @@ def create_app(
             )
             follower = asyncio.create_task(follow_versions(kg, store, executor, settings.store_poll_seconds))
         else:
-            kg.dataset = dataset or prepare(settings)
+            kg.dataset = dataset or await asyncio.to_thread(prepare_apart, settings)
             executor = QueryExecutor(kg.dataset.directory, engine=settings.engine, **limits)
         await executor.start()
         kg.service = QueryService(executor, settings)

@@ -30,13 +30,14 @@ def _settings(args) -> Settings:
     return Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
 
 
-def _prepared(settings: Settings, refused_means: str = ""):
+def _prepared(settings: Settings, refused_means: str = "", *, apart: bool = False):
     """The validated dataset `settings` name, or None after printing why the graph was refused (and
-    `refused_means`, what the refusal leaves as it was)."""
-    from .dataset import GraphRefused, prepare
+    `refused_means`, what the refusal leaves as it was). With `apart` (a server), a graph that must be
+    validated is validated in a child process (`dataset.prepare_apart`)."""
+    from .dataset import GraphRefused, prepare, prepare_apart
 
     try:
-        return prepare(settings)
+        return prepare_apart(settings) if apart else prepare(settings)
     except GraphRefused as refused:
         print(refused.report.render(), file=sys.stderr)
         if refused_means:
@@ -136,7 +137,7 @@ def cmd_serve(args) -> int:
         dataset = ServedDataset.published(settings, store.meta)
         print(f"Graph {dataset.version}: {dataset.triples} triples, served by {store.endpoints.describe()}.")
     else:
-        dataset = _prepared(settings, "Not serving: the graph does not conform to the shapes.")
+        dataset = _prepared(settings, "Not serving: the graph does not conform to the shapes.", apart=True)
         if dataset is None:
             return 1
         print(f"Graph {dataset.version}: {dataset.triples} triples, {len(dataset.named_graphs)} named graphs, valid.")

@@ -22,9 +22,12 @@ class LoadError(Exception):
     """A file that cannot be read or parsed; the message names the file and, when known, the line."""
 
     def __init__(self, path: Path, message: str, line: int | None = None, column: int | None = None):
-        self.path, self.line, self.column = Path(path), line, column
+        self.path, self.line, self.column, self.reason = Path(path), line, column, message
         where = str(self.path) + (f":{line}" if line else "") + (f":{column}" if line and column else "")
         super().__init__(f"{where}: {message}")
+
+    def __reduce__(self):  # (raised in a child process that loads for the server, re-raised there)
+        return (LoadError, (self.path, self.reason, self.line, self.column))
 
 
 @dataclass

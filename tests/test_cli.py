@@ -49,6 +49,21 @@ def test_validate_refuses_a_shacl_violation_and_names_file_focus_and_shape(balik
     assert "does NOT conform" in result.stdout
 
 
+def test_serve_refuses_a_graph_that_does_not_conform_and_says_where(balikg, tmp_path):
+    data_dir = _copy_of_shipped_data(tmp_path)
+    bad = data_dir / "zz-bad-state.ttl"
+    shutil.copy(FIXTURES / "shapes" / "invalid" / "StateShape--iso3-lower-case.ttl", bad)
+
+    # (validated in a child process of the server; the refusal comes back to it and it exits before listening)
+    result = balikg("serve", "--data-dir", str(data_dir), "--port", "1", env={"BALIKG_STORE_DIR": str(tmp_path / "s")})
+
+    assert result.returncode == 1
+    assert str(bad) in result.stderr
+    assert "focus node: <https://w3id.org/bali-process-kg/id/state/idn>" in result.stderr
+    assert "Not serving: the graph does not conform to the shapes." in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_data_dir_can_come_from_the_environment(balikg, tmp_path):
     data_dir = tmp_path / "data"
     data_dir.mkdir()
