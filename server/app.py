@@ -3,8 +3,8 @@
 `create_app(settings, dataset=..., catalogue=...)` has no import-time globals: everything it needs is
 passed in or derived from `settings`. At start-up (the lifespan) it prepares the dataset if none was given
 — load, validate and write the store directory, in a child process; a non-conforming graph refuses to
-start — and starts the query worker processes; at shutdown it stops them. Routes reach all of it through one typed object,
-`state.AppState`; failures reach clients through one error map, `errors.install`.
+start — and starts the query worker processes; at shutdown it stops them. Routes reach all of it through
+one typed object, `state.AppState`; failures reach clients through one error map, `errors.install`.
 """
 
 from __future__ import annotations
