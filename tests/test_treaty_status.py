@@ -4,33 +4,8 @@ Each test builds a small world of made-up states (the ontology plus a few record
 runs the shipped query on it, so the rules are pinned independently of what the real data holds.
 """
 
-import pyoxigraph as ox
 import pytest
-
-from server.catalogue import Catalogue
-from server.datafiles import DataLayout
-
-CATALOGUE = Catalogue()
-WORLD = """
-@prefix bp: <https://w3id.org/bali-process-kg/def#> .
-@prefix org: <http://www.w3.org/ns/org#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix id: <https://w3id.org/bali-process-kg/id/> .
-@prefix src: <https://example.org/source/> .
-@prefix wikibase: <http://wikiba.se/ontology#> .
-
-id:instrument\\/tip-protocol a bp:Instrument .
-"""
-
-
-def state(code: str) -> str:
-    return (
-        f'id:state\\/{code} a bp:State ; rdfs:label "{code}"@en ; bp:iso3 "{code}" .\n'
-        f"id:membership\\/{code.lower()} org:member id:state\\/{code} ; "
-        "org:organization id:forum\\/bali-process ; org:role bp:MemberRole .\n"
-    )
+from worlds import run, state, store_of
 
 
 def record(node: str, kind: str, code: str, prop: str, value: str) -> str:
@@ -43,43 +18,28 @@ def record(node: str, kind: str, code: str, prop: str, value: str) -> str:
 
 @pytest.fixture(scope="module")
 def world():
-    store = ox.Store()
-    store.load(path=str(DataLayout().ontology_file), format=ox.RdfFormat.TURTLE)
-    turtle = (
-        WORLD
-        + "".join(state(code) for code in ("AAA", "BBB", "CCC", "DDD", "EEE", "FFF", "GGG", "HHH", "III"))
-        + "".join(
-            [
-                record("action\\/aaa-ratification", "Ratification", "AAA", "date", "2005-06-01"),
-                record("action\\/aaa-signature", "Signature", "AAA", "date", "2001-01-10"),
-                record("party-statement\\/bbb", "PartyStatement", "BBB", "asOf", "2003"),
-                record("party-statement\\/ccc", "PartyStatement", "CCC", "asOf", "2010-03-31"),
-                record("action\\/ccc-accession", "Accession", "CCC", "date", "2012-02-02"),
-                record("non-party\\/ddd", "NonPartyStatement", "DDD", "asOf", "2020-03-31"),
-                record("action\\/ddd-accession", "Accession", "DDD", "date", "2022-05-01"),
-                record("action\\/eee-signature", "Signature", "EEE", "date", "2002-12-11"),
-                record("party-statement\\/fff", "PartyStatement", "FFF", "asOf", "2008-07"),
-                record("non-party\\/ggg", "NonPartyStatement", "GGG", "asOf", "2021"),
-                # Competing records of one deposit: the earlier date is outranked by the preferred record.
-                record("action\\/hhh-accession", "Accession", "HHH", "date", "2014-08-14"),
-                record("action\\/hhh-deposit", "ConsentToBeBound", "HHH", "date", "2014-08-15"),
-                'id:action\\/hhh-deposit wikibase:rank wikibase:PreferredRank ; bp:rankReason "The depositary\'s date."@en .\n',
-                # A deprecated record is never an answer, even when it is the only one.
-                record("action\\/iii-accession", "Accession", "III", "date", "2014-01-01"),
-                'id:action\\/iii-accession wikibase:rank wikibase:DeprecatedRank ; bp:rankReason "Contradicted."@en .\n',
-            ]
-        )
+    turtle = "".join(state(code) for code in ("AAA", "BBB", "CCC", "DDD", "EEE", "FFF", "GGG", "HHH", "III")) + "".join(
+        [
+            record("action\\/aaa-ratification", "Ratification", "AAA", "date", "2005-06-01"),
+            record("action\\/aaa-signature", "Signature", "AAA", "date", "2001-01-10"),
+            record("party-statement\\/bbb", "PartyStatement", "BBB", "asOf", "2003"),
+            record("party-statement\\/ccc", "PartyStatement", "CCC", "asOf", "2010-03-31"),
+            record("action\\/ccc-accession", "Accession", "CCC", "date", "2012-02-02"),
+            record("non-party\\/ddd", "NonPartyStatement", "DDD", "asOf", "2020-03-31"),
+            record("action\\/ddd-accession", "Accession", "DDD", "date", "2022-05-01"),
+            record("action\\/eee-signature", "Signature", "EEE", "date", "2002-12-11"),
+            record("party-statement\\/fff", "PartyStatement", "FFF", "asOf", "2008-07"),
+            record("non-party\\/ggg", "NonPartyStatement", "GGG", "asOf", "2021"),
+            # Competing records of one deposit: the earlier date is outranked by the preferred record.
+            record("action\\/hhh-accession", "Accession", "HHH", "date", "2014-08-14"),
+            record("action\\/hhh-deposit", "ConsentToBeBound", "HHH", "date", "2014-08-15"),
+            'id:action\\/hhh-deposit wikibase:rank wikibase:PreferredRank ; bp:rankReason "The depositary\'s date."@en .\n',
+            # A deprecated record is never an answer, even when it is the only one.
+            record("action\\/iii-accession", "Accession", "III", "date", "2014-01-01"),
+            'id:action\\/iii-accession wikibase:rank wikibase:DeprecatedRank ; bp:rankReason "Contradicted."@en .\n',
+        ]
     )
-    store.load(turtle.encode("utf-8"), format=ox.RdfFormat.TURTLE)
-    return store
-
-
-def run(store, query_id: str, **values) -> list[dict]:
-    query = CATALOGUE.get(query_id)
-    substitutions = {ox.Variable(name): binding.to_term() for name, binding in query.bindings(values).items()}
-    solutions = store.query(query.body, substitutions=substitutions)
-    names = [v.value for v in solutions.variables]
-    return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in solutions]
+    return store_of(turtle)
 
 
 def known_on(store, as_of: str) -> dict[str, tuple]:
