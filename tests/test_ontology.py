@@ -82,6 +82,20 @@ def test_concepts_belong_to_a_scheme(ontology):
         assert (ontology.value(concept, SKOS.inScheme), RDF.type, SKOS.ConceptScheme) in ontology
 
 
+def test_source_kinds_are_ordered_for_citation_primary_record_first(ontology):
+    """The ready-made queries show a record's source by this order (tests/test_source_shown.py)."""
+    kinds = set(ontology.subjects(SKOS.inScheme, BP.SourceKinds))
+    order = {ontology.value(kind, BP.citationOrder).toPython(): kind for kind in kinds}
+    assert len(order) == len(kinds), "every source kind has its own citation order"
+    assert [order[n] for n in sorted(order)] == [
+        BP.PrimaryRecordSource,
+        BP.OfficialSource,
+        BP.ScholarlySource,
+        BP.PressSource,
+        BP.OtherSource,
+    ]
+
+
 _BP_TERM = re.compile(r"(?:bp:|<https://w3id\.org/bali-process-kg/def#)([A-Za-z][A-Za-z0-9]*)")
 
 
